@@ -1,0 +1,278 @@
+"""Sentry envelopes: a header line, then items, each a header line and a payload.
+
+Pure data: bytes in, bytes out. Nothing here opens a socket or a file or reads the
+clock, so the format can be tested byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any, BinaryIO
+
+    from sentry_lite.types import Event
+
+# The rate-limit / client-report category of each item type.
+DATA_CATEGORIES = {
+    "event": "error",
+    "transaction": "transaction",
+    "attachment": "attachment",
+    "session": "session",
+    "sessions": "session",
+    "check_in": "monitor",
+    "client_report": "internal",
+    "log": "log_item",
+    "profile": "profile",
+    "profile_chunk": "profile_chunk",
+    "span": "span",
+    "statsd": "metric_bucket",
+}
+
+
+def _fallback(value: Any) -> Any:
+    """Last resort for objects the serializer let through: never fail to encode."""
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    try:
+        return repr(value)
+    except Exception:
+        return "<unrepresentable>"
+
+
+def json_dumps(value: Any) -> bytes:
+    """Compact UTF-8 JSON; unknown objects become their repr, never an error."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_fallback).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+class PayloadRef:
+    """An item's payload, held as JSON or as bytes and converted on demand."""
+
+    __slots__ = ("_bytes", "_json")
+
+    def __init__(self, bytes: bytes | None = None, json: Any = None) -> None:
+        self._bytes = bytes
+        self._json = json
+
+    @property
+    def bytes(self) -> bytes:
+        if self._bytes is None:
+            self._bytes = json_dumps(self._json)
+        return self._bytes
+
+    @property
+    def json(self) -> Any:
+        if self._json is None and self._bytes is not None:
+            try:
+                self._json = json.loads(self._bytes)
+            except ValueError:
+                return None
+        return self._json
+
+    def get_bytes(self) -> bytes:
+        return self.bytes
+
+    @property
+    def inferred_content_type(self) -> str:
+        return "application/json" if self._json is not None else "application/octet-stream"
+
+    def __repr__(self) -> str:
+        return f"<PayloadRef {self.inferred_content_type}>"
+
+
+class Item:
+    """One envelope item: a header dict and a payload."""
+
+    __slots__ = ("headers", "payload")
+
+    def __init__(
+        self,
+        payload: bytes | str | PayloadRef,
+        headers: dict[str, Any] | None = None,
+        type: str | None = None,
+        content_type: str | None = None,
+        filename: str | None = None,
+    ) -> None:
+        if isinstance(payload, str):
+            payload = PayloadRef(bytes=payload.encode("utf-8"))
+        elif isinstance(payload, (bytes, bytearray)):
+            payload = PayloadRef(bytes=bytes(payload))
+        self.payload: PayloadRef = payload
+        self.headers: dict[str, Any] = dict(headers or {})
+        if type is not None:
+            self.headers["type"] = type
+        if content_type is not None:
+            self.headers["content_type"] = content_type
+        elif "content_type" not in self.headers:
+            self.headers["content_type"] = payload.inferred_content_type
+        if filename is not None:
+            self.headers["filename"] = filename
+
+    @property
+    def type(self) -> str | None:
+        value = self.headers.get("type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def data_category(self) -> str:
+        return DATA_CATEGORIES.get(self.type or "", "default")
+
+    def get_bytes(self) -> bytes:
+        return self.payload.bytes
+
+    def get_event(self) -> Event | None:
+        if self.type == "event":
+            event: Event | None = self.payload.json
+            return event
+        return None
+
+    def get_transaction_event(self) -> Event | None:
+        if self.type == "transaction":
+            event: Event | None = self.payload.json
+            return event
+        return None
+
+    def serialize_into(self, out: BinaryIO) -> None:
+        body = self.payload.bytes
+        headers = dict(self.headers)
+        headers["length"] = len(body)
+        out.write(json_dumps(headers))
+        out.write(b"\n")
+        out.write(body)
+        out.write(b"\n")
+
+    def serialize(self) -> bytes:
+        from io import BytesIO
+
+        out = BytesIO()
+        self.serialize_into(out)
+        return out.getvalue()
+
+    @classmethod
+    def deserialize_from(cls, stream: BinaryIO) -> Item | None:
+        line = stream.readline()
+        while line and not line.strip():
+            line = stream.readline()
+        if not line:
+            return None
+        headers = json.loads(line)
+        length = headers.get("length")
+        if length is not None:
+            body = stream.read(length)
+            stream.readline()
+        else:
+            body = stream.readline().rstrip(b"\n")
+        is_json = headers.get("type") in ("event", "transaction", "client_report", "session",
+                                          "sessions", "check_in", "log")
+        payload = PayloadRef(json=json.loads(body)) if is_json and body else PayloadRef(bytes=body)
+        if is_json:
+            payload._bytes = body
+        return cls(payload, headers=headers)
+
+    @classmethod
+    def deserialize(cls, data: bytes) -> Item | None:
+        from io import BytesIO
+
+        return cls.deserialize_from(BytesIO(data))
+
+    def __repr__(self) -> str:
+        return f"<Item type={self.type!r} headers={self.headers!r}>"
+
+
+class Envelope:
+    """A header dict and a list of items."""
+
+    __slots__ = ("headers", "items")
+
+    def __init__(self, headers: dict[str, Any] | None = None, items: list[Item] | None = None):
+        self.headers: dict[str, Any] = dict(headers or {})
+        self.items: list[Item] = list(items or [])
+
+    @property
+    def description(self) -> str:
+        return f"envelope with {len(self.items)} items ({', '.join(self.item_types())})"
+
+    def item_types(self) -> list[str]:
+        return [item.type or "?" for item in self.items]
+
+    def add_event(self, event: Event) -> None:
+        self.add_item(Item(PayloadRef(json=event), type="event"))
+
+    def add_transaction(self, transaction: Event) -> None:
+        self.add_item(Item(PayloadRef(json=transaction), type="transaction"))
+
+    def add_checkin(self, checkin: Any) -> None:
+        self.add_item(Item(PayloadRef(json=checkin), type="check_in"))
+
+    def add_session(self, session: Any) -> None:
+        if hasattr(session, "to_json"):
+            session = session.to_json()
+        self.add_item(Item(PayloadRef(json=session), type="session"))
+
+    def add_sessions(self, sessions: Any) -> None:
+        self.add_item(Item(PayloadRef(json=sessions), type="sessions"))
+
+    def add_client_report(self, report: dict[str, Any]) -> None:
+        self.add_item(Item(PayloadRef(json=report), type="client_report"))
+
+    def add_item(self, item: Item) -> None:
+        self.items.append(item)
+
+    def get_event(self) -> Event | None:
+        for item in self.items:
+            event = item.get_event()
+            if event is not None:
+                return event
+        return None
+
+    def get_transaction_event(self) -> Event | None:
+        for item in self.items:
+            event = item.get_transaction_event()
+            if event is not None:
+                return event
+        return None
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def serialize_into(self, out: BinaryIO) -> None:
+        out.write(json_dumps(self.headers))
+        out.write(b"\n")
+        for item in self.items:
+            item.serialize_into(out)
+
+    def serialize(self) -> bytes:
+        from io import BytesIO
+
+        out = BytesIO()
+        self.serialize_into(out)
+        return out.getvalue()
+
+    @classmethod
+    def deserialize_from(cls, stream: BinaryIO) -> Envelope:
+        headers = json.loads(stream.readline() or b"{}")
+        items = []
+        while True:
+            item = Item.deserialize_from(stream)
+            if item is None:
+                break
+            items.append(item)
+        return cls(headers=headers, items=items)
+
+    @classmethod
+    def deserialize(cls, data: bytes) -> Envelope:
+        from io import BytesIO
+
+        return cls.deserialize_from(BytesIO(data))
+
+    def __repr__(self) -> str:
+        return f"<Envelope headers={self.headers!r} items={self.items!r}>"
+
+
+__all__ = ["DATA_CATEGORIES", "Envelope", "Item", "PayloadRef", "json_dumps"]
