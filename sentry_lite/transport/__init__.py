@@ -1,0 +1,111 @@
+"""Transports: what carries envelopes away from the client.
+
+``Transport`` is the contract (the same one the official SDK's custom transports
+implement): ``capture_envelope``, ``flush``, ``kill`` and ``record_lost_event``.
+``HttpTransport`` is the default when a DSN is set; it loads the network stack
+only in its worker thread, when the first envelope is sent.
+"""
+
+from __future__ import annotations
+
+from sentry_lite._dsn import Dsn
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from sentry_lite.envelope import Envelope, Item
+    from sentry_lite.types import Event
+
+
+class Transport:
+    """Base class of every transport. Subclasses implement ``capture_envelope``."""
+
+    parsed_dsn: Dsn | None = None
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options = options
+        dsn = options.get("dsn") if options is not None else None
+        self.parsed_dsn = Dsn(dsn) if dsn else None
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        """Take ownership of ``envelope`` and deliver it. Must not block on I/O."""
+        raise NotImplementedError
+
+    def capture_event(self, event: Event) -> None:
+        """Old entry point: wraps ``event`` in an envelope."""
+        from sentry_lite.envelope import Envelope
+
+        envelope = Envelope(headers={"event_id": event.get("event_id")})
+        envelope.add_event(event)
+        self.capture_envelope(envelope)
+
+    def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> None:
+        """Wait up to ``timeout`` seconds for pending envelopes to be sent."""
+
+    def kill(self) -> None:
+        """Stop at once, dropping what is pending."""
+
+    def record_lost_event(
+        self,
+        reason: str,
+        data_category: str | None = None,
+        item: Item | None = None,
+        *,
+        quantity: int = 1,
+    ) -> None:
+        """Count an envelope item dropped before delivery (for client reports)."""
+
+    def is_healthy(self) -> bool:
+        return True
+
+    def __del__(self) -> None:
+        try:
+            self.kill()
+        except Exception:
+            pass
+
+
+class _FunctionTransport(Transport):
+    """Wraps the old ``transport=callable(event)`` form."""
+
+    def __init__(self, func: Callable[[Event], None]) -> None:
+        super().__init__(None)
+        self._func = func
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        event = envelope.get_event() or envelope.get_transaction_event()
+        if event is not None:
+            self._func(event)
+
+
+def make_transport(options: Any) -> Transport | None:
+    """The transport ``init()`` asked for: an instance, a class, a callable, or HTTP."""
+    chosen = options.transport
+    if chosen is None:
+        if not options.dsn:
+            return None
+        from sentry_lite.transport._http import HttpTransport
+
+        return HttpTransport(options)
+    if isinstance(chosen, type):
+        instance: Transport = chosen(options)
+        return instance
+    if hasattr(chosen, "capture_envelope"):
+        return chosen  # type: ignore[no-any-return]
+    if callable(chosen):
+        return _FunctionTransport(chosen)
+    raise ValueError(f"Option transport must be a Transport, a subclass or a callable, got {chosen!r}")
+
+
+def __getattr__(name: str) -> Any:
+    # HttpTransport lives in a private module so that importing this package stays cheap.
+    if name == "HttpTransport":
+        from sentry_lite.transport._http import HttpTransport
+
+        return HttpTransport
+    raise AttributeError(name)
+
+
+__all__ = ["HttpTransport", "Transport", "make_transport"]
