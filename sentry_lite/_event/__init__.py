@@ -1,0 +1,1 @@
+"""Building events: exceptions, frames, the serializer, scrubbing and defaults."""
