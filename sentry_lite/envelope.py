@@ -6,6 +6,7 @@ clock, so the format can be tested byte for byte.
 
 from __future__ import annotations
 
+import builtins
 import json
 
 TYPE_CHECKING = False
@@ -61,7 +62,7 @@ class PayloadRef:
         self._json = json
 
     @property
-    def bytes(self) -> bytes:
+    def bytes(self) -> builtins.bytes:
         if self._bytes is None:
             self._bytes = json_dumps(self._json)
         return self._bytes
@@ -75,7 +76,7 @@ class PayloadRef:
                 return None
         return self._json
 
-    def get_bytes(self) -> bytes:
+    def get_bytes(self) -> builtins.bytes:
         return self.bytes
 
     @property

@@ -34,6 +34,6 @@ def apply_defaults(event: Event, options: Options, integrations: list[str]) -> N
     if "runtime" not in contexts:
         contexts["runtime"] = {
             "name": sys.implementation.name.replace("cpython", "CPython"),
-            "version": "%d.%d.%d" % sys.version_info[:3],
+            "version": ".".join(map(str, sys.version_info[:3])),
             "build": sys.version,
         }

@@ -24,7 +24,7 @@ def exc_info_from_error(error: Any = None) -> ExcInfo | None:
     if isinstance(error, tuple) and len(error) == 3:
         if error[1] is None and isinstance(error[0], type):
             return error[0], error[0](), error[2]
-        return error  # type: ignore[return-value]
+        return error
     return None
 
 
@@ -48,7 +48,7 @@ def event_from_exception(
     exc = exc_info[1]
     values: list[dict[str, Any]] = []
     seen: set[int] = set()
-    top: Mechanism = dict(mechanism or {"type": "generic", "handled": True})  # type: ignore[assignment]
+    top: Mechanism = mechanism or {"type": "generic", "handled": True}
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         mech: Mechanism = top if not values else {"type": "chained", "handled": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -24,7 +26,7 @@ def _safe(value: Any, depth: int) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        return value if math.isfinite(value) else str(value)
     if depth >= 5:
         return safe_repr(value)
     if isinstance(value, dict):
@@ -42,5 +44,5 @@ def serialize_event(event: Event, options: Options) -> Event:
     """Make the user-supplied parts of ``event`` JSON-safe and bounded."""
     for key in ("extra", "contexts", "user", "request", "tags"):
         if key in event:
-            event[key] = _safe(event[key], 0)  # type: ignore[literal-required]
+            event[key] = _safe(event[key], 0)
     return event

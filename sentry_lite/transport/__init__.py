@@ -96,7 +96,9 @@ def make_transport(options: Any) -> Transport | None:
         return chosen  # type: ignore[no-any-return]
     if callable(chosen):
         return _FunctionTransport(chosen)
-    raise ValueError(f"Option transport must be a Transport, a subclass or a callable, got {chosen!r}")
+    raise ValueError(
+        f"Option transport must be a Transport, a subclass or a callable, got {chosen!r}"
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,100 @@
+"""sentry_lite: a light, drop-in client for Sentry.
+
+    import sentry_lite as sentry_sdk
+    sentry_sdk.init(dsn="https://key@o0.ingest.sentry.io/0")
+"""
+
+from __future__ import annotations
+
+from sentry_lite.api import (
+    add_attachment,
+    add_breadcrumb,
+    capture_event,
+    capture_exception,
+    capture_message,
+    configure_scope,
+    flush,
+    get_client,
+    get_current_scope,
+    get_global_scope,
+    get_isolation_scope,
+    init,
+    is_initialized,
+    isolation_scope,
+    last_event_id,
+    new_scope,
+    push_scope,
+    remove_tag,
+    set_context,
+    set_extra,
+    set_level,
+    set_tag,
+    set_tags,
+    set_transaction_name,
+    set_user,
+    use_isolation_scope,
+    use_scope,
+)
+from sentry_lite.consts import VERSION
+from sentry_lite.scope import Scope
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from sentry_lite.client import Client
+    from sentry_lite.transport import HttpTransport, Transport
+
+# Loaded on first use so that ``import sentry_lite`` stays cheap.
+_LAZY = {
+    "Client": ("sentry_lite.client", "Client"),
+    "Transport": ("sentry_lite.transport", "Transport"),
+    "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'sentry_lite' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "VERSION",
+    "Client",
+    "HttpTransport",
+    "Scope",
+    "Transport",
+    "add_attachment",
+    "add_breadcrumb",
+    "capture_event",
+    "capture_exception",
+    "capture_message",
+    "configure_scope",
+    "flush",
+    "get_client",
+    "get_current_scope",
+    "get_global_scope",
+    "get_isolation_scope",
+    "init",
+    "is_initialized",
+    "isolation_scope",
+    "last_event_id",
+    "new_scope",
+    "push_scope",
+    "remove_tag",
+    "set_context",
+    "set_extra",
+    "set_level",
+    "set_tag",
+    "set_tags",
+    "set_transaction_name",
+    "set_user",
+    "use_isolation_scope",
+    "use_scope",
+]

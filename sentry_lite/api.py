@@ -1,0 +1,182 @@
+"""The module-level API: each function finds a scope and calls one of its methods.
+
+Setters write the isolation scope; captures go through the current scope.
+"""
+
+from __future__ import annotations
+
+from sentry_lite.scope import (
+    Scope,
+    _current_var,
+    _isolation_var,
+    configure_scope,
+    get_client,
+    get_current_scope,
+    get_global_scope,
+    get_isolation_scope,
+    isolation_scope,
+    new_scope,
+    push_scope,
+    use_isolation_scope,
+    use_scope,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from sentry_lite.client import Client
+    from sentry_lite.types import Breadcrumb, BreadcrumbHint, Event, ExcInfo, Hint, LogLevelStr
+
+
+class _InitGuard:
+    """What ``init()`` returns: usable as ``with init(...):`` to close the client at exit."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def __enter__(self) -> _InitGuard:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self._client.close()
+
+
+def init(*args: str | None, **kwargs: Any) -> _InitGuard:
+    """Configure the SDK: ``init(dsn=..., **options)``.
+
+    An unknown option raises ``TypeError``; a bad DSN or option value ``ValueError``.
+    """
+    from sentry_lite.client import Client
+
+    client = Client(*args, **kwargs)
+    get_global_scope().set_client(client)
+    return _InitGuard(client)
+
+
+def is_initialized() -> bool:
+    """True once ``init()`` has bound a client."""
+    active: bool = get_client().is_active()
+    return active
+
+
+def _isolation() -> Scope:
+    scope = _isolation_var.get()
+    return scope if scope is not None else get_isolation_scope()
+
+
+def _current() -> Scope:
+    scope = _current_var.get()
+    return scope if scope is not None else get_current_scope()
+
+
+def set_tag(key: str, value: Any) -> None:
+    _isolation()._tags[key] = value
+
+
+def set_tags(tags: Mapping[str, object]) -> None:
+    _isolation()._tags.update(tags)
+
+
+def remove_tag(key: str) -> None:
+    _isolation().remove_tag(key)
+
+
+def set_extra(key: str, value: Any) -> None:
+    _isolation()._extras[key] = value
+
+
+def set_context(key: str, value: dict[str, Any]) -> None:
+    _isolation()._contexts[key] = value
+
+
+def set_user(value: dict[str, Any] | None) -> None:
+    _isolation()._user = value
+
+
+def set_level(value: LogLevelStr) -> None:
+    _isolation()._level = value
+
+
+def set_transaction_name(name: str, source: str | None = None) -> None:
+    _current().set_transaction_name(name, source)
+
+
+def add_breadcrumb(
+    crumb: Breadcrumb | None = None, hint: BreadcrumbHint | None = None, **kwargs: Any
+) -> None:
+    _isolation().add_breadcrumb(crumb, hint, **kwargs)
+
+
+def add_attachment(
+    bytes: bytes | Callable[[], bytes] | None = None,
+    filename: str | None = None,
+    path: str | None = None,
+    content_type: str | None = None,
+    add_to_transactions: bool = False,
+) -> None:
+    _isolation().add_attachment(bytes, filename, path, content_type, add_to_transactions)
+
+
+def capture_event(
+    event: Event, hint: Hint | None = None, scope: Any = None, **scope_kwargs: Any
+) -> str | None:
+    return _current().capture_event(event, hint, scope=scope, **scope_kwargs)
+
+
+def capture_message(
+    message: str, level: LogLevelStr | None = None, scope: Any = None, **scope_kwargs: Any
+) -> str | None:
+    return _current().capture_message(message, level, scope=scope, **scope_kwargs)
+
+
+def capture_exception(
+    error: BaseException | ExcInfo | None = None, scope: Any = None, **scope_kwargs: Any
+) -> str | None:
+    return _current().capture_exception(error, scope=scope, **scope_kwargs)
+
+
+def last_event_id() -> str | None:
+    """The id of the last event captured in this isolation scope."""
+    return _isolation()._last_event_id
+
+
+def flush(
+    timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+) -> None:
+    """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for pending events."""
+    get_client().flush(timeout=timeout, callback=callback)
+
+
+__all__ = [
+    "add_attachment",
+    "add_breadcrumb",
+    "capture_event",
+    "capture_exception",
+    "capture_message",
+    "configure_scope",
+    "flush",
+    "get_client",
+    "get_current_scope",
+    "get_global_scope",
+    "get_isolation_scope",
+    "init",
+    "is_initialized",
+    "isolation_scope",
+    "last_event_id",
+    "new_scope",
+    "push_scope",
+    "remove_tag",
+    "set_context",
+    "set_extra",
+    "set_level",
+    "set_tag",
+    "set_tags",
+    "set_transaction_name",
+    "set_user",
+    "use_isolation_scope",
+    "use_scope",
+]

@@ -1,0 +1,361 @@
+"""The client: turns what the application reports into envelopes for the transport.
+
+``Client.capture_event`` is a pipeline of small named steps; each may drop the event,
+and every drop is counted by reason for client reports:
+
+    filter (ignore_errors) -> sample (sample_rate, error_sampler) -> stacktrace
+    -> scopes (merge, processors) -> defaults -> scrub -> serialize
+    -> before_send -> envelope -> transport
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from time import time
+
+from sentry_lite import _log
+from sentry_lite._event.breadcrumbs import prepare_breadcrumb
+from sentry_lite._event.defaults import apply_defaults
+from sentry_lite._event.exceptions import event_from_exception, exc_info_from_error
+from sentry_lite._event.scrubber import EventScrubber
+from sentry_lite._event.serializer import serialize_event
+from sentry_lite._options import Options, build_options
+from sentry_lite.envelope import Envelope, Item, PayloadRef
+from sentry_lite.integrations import setup_integrations
+from sentry_lite.scope import apply_scopes
+from sentry_lite.transport import make_transport
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from sentry_lite._dsn import Dsn
+    from sentry_lite.integrations import Integration
+    from sentry_lite.scope import Attachment, Scope
+    from sentry_lite.transport import Transport
+    from sentry_lite.types import Breadcrumb, Event, Hint
+
+# Set by ``sentry_lite.testing`` to route every client's envelopes to a test transport.
+_transport_override: list[Callable[[Options], Transport]] = []
+
+
+class NonRecordingClient:
+    """The client in place before ``init()``: accepts everything, records nothing."""
+
+    def __init__(self) -> None:
+        self.options = Options()
+        self.transport: Transport | None = None
+        self.integrations: dict[str, Integration] = {}
+
+    @property
+    def dsn(self) -> str | None:
+        return None
+
+    @property
+    def parsed_dsn(self) -> Dsn | None:
+        return None
+
+    def is_active(self) -> bool:
+        return False
+
+    def should_send_default_pii(self) -> bool:
+        return False
+
+    def capture_event(self, *args: Any, **kwargs: Any) -> str | None:
+        return None
+
+    def event_from_error(self, error: Any) -> tuple[Event, Hint] | None:
+        return None
+
+    def flush(self, timeout: float | None = None, callback: Any = None) -> None:
+        return None
+
+    def close(self, timeout: float | None = None, callback: Any = None) -> None:
+        return None
+
+    def get_integration(self, name_or_class: Any) -> Integration | None:
+        return None
+
+    def log_error(self, message: str) -> None:
+        return None
+
+    def log_debug(self, message: str) -> None:
+        return None
+
+    def __enter__(self) -> NonRecordingClient:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+NON_RECORDING_CLIENT = NonRecordingClient()
+
+
+class Client:
+    """Holds the options, the transport and the integrations of one ``init()``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) > 1:
+            raise TypeError("Client() takes at most one positional argument (the DSN)")
+        if args and isinstance(args[0], Options):
+            self.options = args[0]
+        else:
+            self.options = build_options(args[0] if args else None, kwargs)
+        options = self.options
+        self._debug = options.debug
+        self._parsed_dsn: Dsn | None = None
+        if options.dsn:
+            from sentry_lite._dsn import Dsn
+
+            self._parsed_dsn = Dsn(options.dsn)
+        if _transport_override and options.transport is None:
+            self.transport: Transport | None = _transport_override[-1](options)
+        else:
+            self.transport = make_transport(options)
+        self._scrubber: EventScrubber = options.event_scrubber or EventScrubber(
+            send_default_pii=options.send_default_pii
+        )
+        self._random = random.Random()
+        self.integrations: dict[str, Integration] = {}
+        self.integrations = setup_integrations(options, self.log_debug)
+        self._integration_names = sorted(self.integrations)
+
+    # -- properties ----------------------------------------------------------------
+
+    @property
+    def dsn(self) -> str | None:
+        return self.options.dsn
+
+    @property
+    def parsed_dsn(self) -> Dsn | None:
+        return self._parsed_dsn
+
+    def is_active(self) -> bool:
+        return True
+
+    def should_send_default_pii(self) -> bool:
+        return bool(self.options.send_default_pii)
+
+    def get_integration(self, name_or_class: Any) -> Integration | None:
+        name = name_or_class if isinstance(name_or_class, str) else name_or_class.identifier
+        return self.integrations.get(name)
+
+    # -- diagnostics ---------------------------------------------------------------
+
+    def log_error(self, message: str) -> None:
+        _log.log(self._debug, "error", message, exc_info=True)
+
+    def log_debug(self, message: str) -> None:
+        _log.log(self._debug, "debug", message)
+
+    def _lost(self, reason: str, category: str, quantity: int = 1) -> None:
+        transport = self.transport
+        if transport is not None:
+            try:
+                transport.record_lost_event(reason, data_category=category, quantity=quantity)
+            except Exception:
+                self.log_error("transport.record_lost_event raised")
+        self.log_debug(f"dropped an event ({category}): {reason}")
+
+    # -- capture -------------------------------------------------------------------
+
+    def event_from_error(self, error: Any) -> tuple[Event, Hint] | None:
+        """The event and hint for an exception, an ``exc_info`` or the one being handled."""
+        exc_info = exc_info_from_error(error)
+        if exc_info is None:
+            return None
+        return event_from_exception(exc_info, self.options)
+
+    def capture_event(
+        self,
+        event: Event,
+        hint: Hint | None = None,
+        scope: Scope | None = None,
+        scopes: list[Scope] | None = None,
+    ) -> str | None:
+        """Run ``event`` through the pipeline; its id, or ``None`` if it was dropped."""
+        if self.transport is None:
+            return None
+        category = "transaction" if event.get("type") == "transaction" else "error"
+        try:
+            layers = scopes if scopes is not None else ([scope] if scope is not None else [])
+            return self._pipeline(event, hint if hint is not None else {}, layers, category)
+        except Exception:
+            self.log_error("internal error while capturing an event")
+            self._lost("internal_sdk_error", category)
+            return None
+
+    def _pipeline(self, event: Event, hint: Hint, scopes: list[Scope], category: str) -> str | None:
+        options = self.options
+        if "event_id" not in event:
+            event["event_id"] = os.urandom(16).hex()
+        if category == "error":
+            if self._ignored(hint):
+                self._lost("event_processor", category)
+                return None
+            if not self._sampled(event, hint):
+                self._lost("sample_rate", category)
+                return None
+        if "timestamp" not in event:
+            event["timestamp"] = time()
+        if options.attach_stacktrace and category == "error":
+            self._attach_stacktrace(event)
+        prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
+        if prepared is None:
+            self._lost("event_processor", category)
+            return None
+        event = prepared
+        apply_defaults(event, options, self._integration_names)
+        self._scrubber.scrub_event(event)
+        event = serialize_event(event, options)
+        final = self._before_send(event, hint, category)
+        if final is None:
+            self._lost("before_send", category)
+            return None
+        self._send(final, hint, category)
+        event_id: str | None = final.get("event_id")
+        return event_id
+
+    def _ignored(self, hint: Hint) -> bool:
+        exc_info = hint.get("exc_info")
+        ignore = self.options.ignore_errors
+        if not ignore or not exc_info or exc_info[0] is None:
+            return False
+        cls: type[BaseException] = exc_info[0]
+        names = {f"{k.__module__}.{k.__qualname__}" for k in cls.__mro__} | {
+            k.__name__ for k in cls.__mro__
+        }
+        for entry in ignore:
+            if isinstance(entry, str):
+                if entry in names:
+                    return True
+            elif isinstance(entry, type) and issubclass(cls, entry):
+                return True
+        return False
+
+    def _sampled(self, event: Event, hint: Hint) -> bool:
+        sampler = self.options.error_sampler
+        rate: Any = self.options.sample_rate
+        if sampler is not None:
+            try:
+                rate = sampler(event, hint)
+            except Exception:
+                self.log_error("error_sampler raised; the event is kept")
+                return True
+            if isinstance(rate, bool):
+                return rate
+            if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+                self.log_debug(f"error_sampler returned {rate!r}; the event is kept")
+                return True
+        return bool(rate >= 1 or self._random.random() < rate)
+
+    def _attach_stacktrace(self, event: Event) -> None:
+        if "exception" in event or "threads" in event or "stacktrace" in event:
+            return
+        from sentry_lite._event.frames import current_stacktrace
+
+        event["threads"] = {
+            "values": [
+                {"stacktrace": current_stacktrace(self.options), "crashed": False, "current": True}
+            ]
+        }
+
+    def _prepare_breadcrumb(self, crumb: Breadcrumb) -> None:
+        prepare_breadcrumb(crumb, self.options)
+        self._scrubber.scrub_breadcrumb(crumb)
+
+    def _before_send(self, event: Event, hint: Hint, category: str) -> Event | None:
+        hook = (
+            self.options.before_send_transaction
+            if category == "transaction"
+            else self.options.before_send
+        )
+        if hook is None:
+            return event
+        try:
+            result: Event | None = hook(event, hint)
+        except Exception:
+            self.log_error("before_send raised; the event is dropped")
+            return None
+        return result
+
+    def _send(self, event: Event, hint: Hint, category: str) -> None:
+        headers: dict[str, Any] = {"event_id": event.get("event_id")}
+        if self._parsed_dsn is not None:
+            headers["dsn"] = str(self._parsed_dsn)
+        trace = event.get("contexts", {}).get("trace")
+        dsc = hint.get("dynamic_sampling_context")
+        if dsc is None and isinstance(trace, dict) and trace.get("trace_id"):
+            dsc = {"trace_id": trace["trace_id"]}
+            if self._parsed_dsn is not None:
+                dsc["public_key"] = self._parsed_dsn.public_key
+        if dsc:
+            headers["trace"] = dsc
+        envelope = Envelope(headers=headers)
+        item_type = "transaction" if category == "transaction" else "event"
+        envelope.add_item(Item(PayloadRef(json=event), type=item_type))
+        for attachment in hint.get("attachments") or ():
+            self._add_attachment(envelope, attachment, category)
+        assert self.transport is not None
+        self.transport.capture_envelope(envelope)
+
+    def _add_attachment(self, envelope: Envelope, attachment: Attachment, category: str) -> None:
+        if category == "transaction" and not attachment.add_to_transactions:
+            return
+        try:
+            data = attachment.read()
+        except Exception:
+            self.log_error(f"could not read attachment {attachment.filename!r}")
+            self._lost("internal_sdk_error", "attachment")
+            return
+        envelope.add_item(
+            Item(
+                data,
+                type="attachment",
+                content_type=attachment.content_type or "application/octet-stream",
+                filename=attachment.filename,
+            )
+        )
+
+    # -- flushing ------------------------------------------------------------------
+
+    def flush(
+        self, timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+    ) -> None:
+        """Wait up to ``timeout`` seconds (default ``shutdown_timeout``) for delivery."""
+        if self.transport is None:
+            return
+        if timeout is None:
+            timeout = self.options.shutdown_timeout
+        try:
+            self.transport.flush(timeout, callback)
+        except Exception:
+            self.log_error("transport.flush raised")
+
+    def close(
+        self, timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+    ) -> None:
+        """Flush, then stop the transport; the client sends nothing afterwards."""
+        if self.transport is None:
+            return
+        self.flush(timeout, callback)
+        transport, self.transport = self.transport, None
+        try:
+            transport.kill()
+        except Exception:
+            self.log_error("transport.kill raised")
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Client dsn={self.options.dsn!r}>"
+
+
+__all__ = ["Client", "NonRecordingClient"]

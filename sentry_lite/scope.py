@@ -1,0 +1,911 @@
+"""Scopes: the data that events pick up, and the three places it lives.
+
+- the **global** scope, one per process;
+- the **isolation** scope, one per request / task / thread (a ``ContextVar``);
+- the **current** scope, one per ``with new_scope()`` block (a ``ContextVar``).
+
+Module-level setters write the isolation scope; captures go through the current scope.
+An event merges global, isolation, current and then an explicit scope, later wins.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import deque
+from contextvars import ContextVar
+from time import time
+
+from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
+from sentry_lite.tracing._propagation import PropagationContext
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from contextvars import Token
+    from types import TracebackType
+    from typing import Any, TypeAlias
+
+    from sentry_lite.client import Client, NonRecordingClient
+    from sentry_lite.types import (
+        Breadcrumb,
+        BreadcrumbHint,
+        ErrorProcessor,
+        Event,
+        EventProcessor,
+        ExcInfo,
+        Hint,
+        LogLevelStr,
+    )
+
+    AnyClient: TypeAlias = Client | NonRecordingClient
+
+_isolation_var: ContextVar[Scope | None] = ContextVar("sentry_lite_isolation", default=None)
+_current_var: ContextVar[Scope | None] = ContextVar("sentry_lite_current", default=None)
+_global: list[Scope] = []  # zero or one element; a list so tests can reset it in place
+_global_processors: list[EventProcessor] = []
+
+
+class Scope:
+    """A bag of event data: user, tags, extras, contexts, breadcrumbs, processors..."""
+
+    __slots__ = (
+        "__weakref__",
+        "_attachments",
+        "_breadcrumbs",
+        "_client",
+        "_contexts",
+        "_error_processors",
+        "_event_processors",
+        "_extras",
+        "_fingerprint",
+        "_last_event_id",
+        "_level",
+        "_propagation_context",
+        "_span",
+        "_tags",
+        "_transaction",
+        "_transaction_info",
+        "_type",
+        "_unprepared",
+        "_user",
+    )
+
+    def __init__(self, ty: str | None = None, client: AnyClient | None = None) -> None:
+        self._type = ty
+        self._client: AnyClient | None = client
+        self._last_event_id: str | None = None
+        self._propagation_context: PropagationContext | None = None
+        self._span: Any = None
+        self.clear()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forget all data (the client and type stay)."""
+        self._level: str | None = None
+        self._fingerprint: list[str] | None = None
+        self._transaction: str | None = None
+        self._transaction_info: dict[str, Any] = {}
+        self._user: dict[str, Any] | None = None
+        self._tags: dict[str, Any] = {}
+        self._extras: dict[str, Any] = {}
+        self._contexts: dict[str, dict[str, Any]] = {}
+        self._breadcrumbs: deque[Breadcrumb] = deque(maxlen=_max_breadcrumbs(self._client))
+        self._unprepared = 0
+        self._attachments: list[Attachment] = []
+        self._event_processors: list[EventProcessor] = []
+        self._error_processors: list[ErrorProcessor] = []
+        self._span = None
+        self._propagation_context = None
+
+    def fork(self) -> Scope:
+        """A copy with its own containers: neither side sees the other's later changes."""
+        new = Scope.__new__(Scope)
+        new._type = None
+        new._client = self._client
+        new._last_event_id = self._last_event_id
+        new._level = self._level
+        new._fingerprint = self._fingerprint
+        new._transaction = self._transaction
+        new._transaction_info = self._transaction_info.copy()
+        new._user = self._user
+        new._tags = self._tags.copy()
+        new._extras = self._extras.copy()
+        new._contexts = self._contexts.copy()
+        new._breadcrumbs = self._breadcrumbs.copy()
+        new._unprepared = self._unprepared
+        new._attachments = self._attachments.copy()
+        new._event_processors = self._event_processors.copy()
+        new._error_processors = self._error_processors.copy()
+        new._span = self._span
+        new._propagation_context = self._propagation_context
+        return new
+
+    def __copy__(self) -> Scope:
+        return self.fork()
+
+    def __repr__(self) -> str:
+        return f"<Scope {self._type or 'forked'} at {id(self):#x}>"
+
+    # -- client --------------------------------------------------------------------
+
+    def set_client(self, client: AnyClient | None = None) -> None:
+        """Bind ``client`` to this scope (``None`` unbinds)."""
+        self._client = client
+
+    @property
+    def client(self) -> AnyClient:
+        return self._client if self._client is not None else get_client()
+
+    @staticmethod
+    def get_client() -> AnyClient:
+        return get_client()
+
+    @staticmethod
+    def get_global_scope() -> Scope:
+        return get_global_scope()
+
+    @staticmethod
+    def get_isolation_scope() -> Scope:
+        return get_isolation_scope()
+
+    @staticmethod
+    def get_current_scope() -> Scope:
+        return get_current_scope()
+
+    @staticmethod
+    def last_event_id() -> str | None:
+        return get_isolation_scope()._last_event_id
+
+    # -- data ----------------------------------------------------------------------
+
+    def set_user(self, value: dict[str, Any] | None) -> None:
+        self._user = value
+
+    @property
+    def user(self) -> dict[str, Any] | None:
+        return self._user
+
+    @user.setter
+    def user(self, value: dict[str, Any] | None) -> None:
+        self._user = value
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self._tags[key] = value
+
+    def set_tags(self, tags: Mapping[str, object]) -> None:
+        self._tags.update(tags)
+
+    def remove_tag(self, key: str) -> None:
+        self._tags.pop(key, None)
+
+    def set_extra(self, key: str, value: Any) -> None:
+        self._extras[key] = value
+
+    def remove_extra(self, key: str) -> None:
+        self._extras.pop(key, None)
+
+    def set_context(self, key: str, value: dict[str, Any]) -> None:
+        self._contexts[key] = value
+
+    def remove_context(self, key: str) -> None:
+        self._contexts.pop(key, None)
+
+    def set_level(self, value: LogLevelStr | None) -> None:
+        self._level = value
+
+    @property
+    def level(self) -> str | None:
+        return self._level
+
+    @level.setter
+    def level(self, value: LogLevelStr | None) -> None:
+        self._level = value
+
+    @property
+    def fingerprint(self) -> list[str] | None:
+        return self._fingerprint
+
+    @fingerprint.setter
+    def fingerprint(self, value: list[str] | None) -> None:
+        self._fingerprint = list(value) if value is not None else None
+
+    def set_transaction_name(self, name: str, source: str | None = None) -> None:
+        """Name the transaction events of this scope belong to (and the active one)."""
+        self._transaction = name
+        if source:
+            self._transaction_info["source"] = source
+        transaction = getattr(self._span, "containing_transaction", None)
+        if transaction is not None:
+            transaction.name = name
+            if source:
+                transaction.source = source
+
+    @property
+    def transaction(self) -> Any:
+        """The active transaction, if a span is active."""
+        return getattr(self._span, "containing_transaction", None)
+
+    @transaction.setter
+    def transaction(self, value: str) -> None:
+        self.set_transaction_name(value)
+
+    @property
+    def span(self) -> Any:
+        """The active span (filled in by tracing)."""
+        return self._span
+
+    @span.setter
+    def span(self, span: Any) -> None:
+        self._span = span
+
+    # -- trace ---------------------------------------------------------------------
+
+    @property
+    def propagation_context(self) -> PropagationContext:
+        ctx = self._propagation_context
+        if ctx is None:
+            ctx = self._propagation_context = PropagationContext()
+        return ctx
+
+    def set_new_propagation_context(self) -> None:
+        self._propagation_context = PropagationContext()
+
+    def generate_propagation_context(self, incoming_data: dict[str, str] | None = None) -> None:
+        if self._propagation_context is None or incoming_data is not None:
+            self._propagation_context = PropagationContext()
+
+    def get_active_propagation_context(self) -> PropagationContext:
+        """This scope's context, else the isolation scope's, else the global one."""
+        for scope in (self, get_isolation_scope(), get_global_scope()):
+            if scope._propagation_context is not None:
+                return scope._propagation_context
+        return get_isolation_scope().propagation_context
+
+    def get_trace_context(self) -> dict[str, Any]:
+        span = self._span
+        if span is not None and hasattr(span, "get_trace_context"):
+            context: dict[str, Any] = span.get_trace_context()
+            return context
+        return self.get_active_propagation_context().trace_context()
+
+    # -- breadcrumbs ---------------------------------------------------------------
+
+    def add_breadcrumb(
+        self, crumb: Breadcrumb | None = None, hint: BreadcrumbHint | None = None, **kwargs: Any
+    ) -> None:
+        """Record a breadcrumb; ``before_breadcrumb`` may change or drop it."""
+        client = self.client
+        if not client.is_active():
+            return
+        new: dict[str, Any] = dict(crumb) if crumb else {}
+        if kwargs:
+            new.update(kwargs)
+        if not new:
+            return
+        if "timestamp" not in new:
+            new["timestamp"] = time()
+        elif not isinstance(new["timestamp"], (int, float, str)):
+            new["timestamp"] = _epoch(new["timestamp"])
+        if "type" not in new:
+            new["type"] = "default"
+        options = client.options
+        hook = options.before_breadcrumb
+        if hook is not None:
+            try:
+                result = hook(new, hint or {})
+            except Exception:
+                client.log_error("before_breadcrumb raised; the breadcrumb is kept as it was")
+            else:
+                if result is None:
+                    client.log_debug("before_breadcrumb dropped a breadcrumb")
+                    return
+                new = dict(result)
+        crumbs = self._breadcrumbs
+        if crumbs.maxlen != options.max_breadcrumbs:
+            crumbs = self._breadcrumbs = deque(crumbs, maxlen=options.max_breadcrumbs)
+        crumbs.append(new)  # type: ignore[arg-type]
+        self._unprepared += 1
+
+    def clear_breadcrumbs(self) -> None:
+        self._breadcrumbs = deque(maxlen=self._breadcrumbs.maxlen)
+        self._unprepared = 0
+
+    def prepared_breadcrumbs(self, prepare: Callable[[Breadcrumb], object]) -> deque[Breadcrumb]:
+        """The breadcrumbs, each made final (JSON-safe, scrubbed) exactly once."""
+        crumbs = self._breadcrumbs
+        pending = min(self._unprepared, len(crumbs))
+        if pending:
+            for index in range(len(crumbs) - pending, len(crumbs)):
+                prepare(crumbs[index])
+            self._unprepared = 0
+        return crumbs
+
+    # -- attachments and processors -----------------------------------------------
+
+    def add_attachment(
+        self,
+        bytes: bytes | Callable[[], bytes] | None = None,
+        filename: str | None = None,
+        path: str | None = None,
+        content_type: str | None = None,
+        add_to_transactions: bool = False,
+    ) -> None:
+        self._attachments.append(
+            Attachment(bytes, filename, path, content_type, add_to_transactions)
+        )
+
+    def clear_attachments(self) -> None:
+        self._attachments = []
+
+    def add_event_processor(self, func: EventProcessor) -> None:
+        """Run ``func(event, hint)`` on every event this scope applies to."""
+        self._event_processors.append(func)
+
+    def add_error_processor(
+        self, func: ErrorProcessor, cls: type[BaseException] | None = None
+    ) -> None:
+        """Run ``func(event, exc_info)`` on error events (of class ``cls`` if given)."""
+        if cls is not None:
+            inner = func
+
+            def func(event: Event, exc_info: ExcInfo) -> Event | None:
+                if exc_info[0] is not None and issubclass(exc_info[0], cls):
+                    return inner(event, exc_info)
+                return event
+
+        self._error_processors.append(func)
+
+    # -- merging -------------------------------------------------------------------
+
+    def update_from_scope(self, scope: Scope) -> None:
+        """Take every value ``scope`` has set (its values win)."""
+        if scope._level is not None:
+            self._level = scope._level
+        if scope._fingerprint is not None:
+            self._fingerprint = scope._fingerprint
+        if scope._transaction is not None:
+            self._transaction = scope._transaction
+        self._transaction_info.update(scope._transaction_info)
+        if scope._user is not None:
+            self._user = scope._user
+        self._tags.update(scope._tags)
+        self._extras.update(scope._extras)
+        self._contexts.update(scope._contexts)
+        if scope._breadcrumbs:
+            self._breadcrumbs.extend(scope._breadcrumbs)
+            self._unprepared += min(scope._unprepared, len(scope._breadcrumbs))
+        self._attachments.extend(scope._attachments)
+        self._event_processors.extend(scope._event_processors)
+        self._error_processors.extend(scope._error_processors)
+        if scope._span is not None:
+            self._span = scope._span
+        if scope._propagation_context is not None:
+            self._propagation_context = scope._propagation_context
+
+    def update_from_kwargs(
+        self,
+        user: Any = None,
+        level: LogLevelStr | None = None,
+        extras: dict[str, Any] | None = None,
+        contexts: dict[str, dict[str, Any]] | None = None,
+        tags: Mapping[str, object] | None = None,
+        fingerprint: list[str] | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> None:
+        """Set values from the keyword arguments ``capture_*`` accepts."""
+        if level is not None:
+            self._level = level
+        if user is not None:
+            self._user = user
+        if extras is not None:
+            self._extras.update(extras)
+        if contexts is not None:
+            self._contexts.update(contexts)
+        if tags is not None:
+            self._tags.update(tags)
+        if fingerprint is not None:
+            self._fingerprint = list(fingerprint)
+
+    def apply_to_event(
+        self, event: Event, hint: Hint, options: Any = None
+    ) -> Event | None:
+        """Apply this scope alone (with the global processors) to ``event``."""
+        return apply_scopes(event, hint, [self], options)
+
+    # -- capture -------------------------------------------------------------------
+
+    def _layers(self, scope: Any, scope_kwargs: dict[str, Any]) -> list[Scope]:
+        layers = [get_global_scope(), get_isolation_scope()]
+        if self is not layers[0] and self is not layers[1]:
+            layers.append(self)
+        if scope is not None or scope_kwargs:
+            if scope is not None and not isinstance(scope, Scope):
+                if not callable(scope):
+                    raise TypeError("scope must be a Scope or a callable taking a Scope")
+                callback, scope = scope, Scope()
+                callback(scope)
+            if scope_kwargs:
+                scope = scope.fork() if scope is not None else Scope()
+                scope.update_from_kwargs(**scope_kwargs)
+            layers.append(scope)
+        return layers
+
+    def capture_event(
+        self, event: Event, hint: Hint | None = None, scope: Any = None, **scope_kwargs: Any
+    ) -> str | None:
+        """Send ``event`` with this scope's data (and an explicit ``scope`` on top)."""
+        client = self.client
+        if not client.is_active():
+            return None
+        try:
+            layers = self._layers(scope, scope_kwargs)
+        except Exception as exc:
+            client.log_error(f"capture_event: {exc}")
+            return None
+        event_id = client.capture_event(event, hint, scopes=layers)
+        if event_id is not None and event.get("type") != "transaction":
+            get_isolation_scope()._last_event_id = event_id
+        return event_id
+
+    def capture_message(
+        self,
+        message: str,
+        level: LogLevelStr | None = None,
+        scope: Any = None,
+        **scope_kwargs: Any,
+    ) -> str | None:
+        """Send a message event (level ``info`` unless given)."""
+        client = self.client
+        if not client.is_active():
+            return None
+        event: Event = {"message": message, "level": level or "info"}
+        hint: Hint = {}
+        if client.options.attach_stacktrace:
+            hint["attach_stacktrace_skip"] = 2
+        return self.capture_event(event, hint, scope=scope, **scope_kwargs)
+
+    def capture_exception(
+        self,
+        error: BaseException | ExcInfo | None = None,
+        scope: Any = None,
+        **scope_kwargs: Any,
+    ) -> str | None:
+        """Send an error event for ``error``, or for the exception being handled."""
+        client = self.client
+        if not client.is_active():
+            return None
+        try:
+            made = client.event_from_error(error)
+        except Exception:
+            client.log_error("could not build an event from the exception")
+            return None
+        if made is None:
+            return None
+        return self.capture_event(made[0], made[1], scope=scope, **scope_kwargs)
+
+
+class Attachment:
+    """A file sent along with an event."""
+
+    __slots__ = ("add_to_transactions", "bytes", "content_type", "filename", "path")
+
+    def __init__(
+        self,
+        bytes: bytes | Callable[[], bytes] | None = None,
+        filename: str | None = None,
+        path: str | None = None,
+        content_type: str | None = None,
+        add_to_transactions: bool = False,
+    ) -> None:
+        if bytes is None and path is None:
+            raise TypeError("an attachment needs bytes or a path")
+        if filename is None:
+            if path is None:
+                raise TypeError("an attachment from bytes needs a filename")
+            filename = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.bytes = bytes
+        self.filename = filename
+        self.path = path
+        self.content_type = content_type
+        self.add_to_transactions = add_to_transactions
+
+    def read(self) -> builtins.bytes:
+        """The attachment's content (reads the file now when given a path)."""
+        data = self.bytes
+        if data is None:
+            with open(str(self.path), "rb") as f:
+                return f.read()
+        content: builtins.bytes = data() if callable(data) else data
+        return content
+
+    def __repr__(self) -> str:
+        return f"<Attachment {self.filename!r}>"
+
+
+# -- applying scopes to an event ------------------------------------------------------
+
+
+def _epoch(value: Any) -> Any:
+    timestamp = getattr(value, "timestamp", None)
+    if callable(timestamp):
+        try:
+            return timestamp()
+        except Exception:
+            pass
+    return str(value)
+
+
+def _sort_key(crumb: Breadcrumb) -> float:
+    ts = crumb.get("timestamp")
+    return float(ts) if isinstance(ts, (int, float)) else 0.0
+
+
+def merge_breadcrumbs(
+    event: Event, scopes: Iterable[Scope], limit: int, prepare: Callable[[Breadcrumb], object]
+) -> None:
+    """Put the scopes' breadcrumbs (and the event's own) on ``event``, in time order."""
+    sources: list[Iterable[Breadcrumb]] = []
+    own = event.get("breadcrumbs")
+    if isinstance(own, dict) and own.get("values"):
+        sources.append(own["values"])
+    for scope in scopes:
+        if scope._breadcrumbs:
+            sources.append(scope.prepared_breadcrumbs(prepare))
+    if not sources:
+        return
+    if len(sources) == 1:
+        crumbs = list(sources[0])
+    else:
+        crumbs = sorted((c for source in sources for c in source), key=_sort_key)
+    if len(crumbs) > limit:
+        crumbs = crumbs[len(crumbs) - limit :] if limit else []
+    event["breadcrumbs"] = {"values": crumbs}
+
+
+def _merge_data(event: Event, scopes: list[Scope]) -> None:
+    level = transaction = user = fingerprint = None
+    tags: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    contexts: dict[str, Any] = {}
+    info: dict[str, Any] = {}
+    for scope in scopes:
+        if scope._level is not None:
+            level = scope._level
+        if scope._transaction is not None:
+            transaction = scope._transaction
+        if scope._transaction_info:
+            info.update(scope._transaction_info)
+        if scope._user is not None:
+            user = scope._user
+        if scope._fingerprint is not None:
+            fingerprint = scope._fingerprint
+        if scope._tags:
+            tags.update(scope._tags)
+        if scope._extras:
+            extras.update(scope._extras)
+        if scope._contexts:
+            contexts.update(scope._contexts)
+    if level is not None:
+        event["level"] = level
+    is_transaction = event.get("type") == "transaction"
+    if transaction is not None and not is_transaction and not event.get("transaction"):
+        event["transaction"] = transaction
+        if info and "transaction_info" not in event:
+            event["transaction_info"] = info
+    if user is not None and not event.get("user"):
+        event["user"] = user
+    if fingerprint is not None and not event.get("fingerprint"):
+        event["fingerprint"] = fingerprint
+    for key, merged in (("tags", tags), ("extra", extras), ("contexts", contexts)):
+        if merged:
+            own: Any = event.get(key)
+            if own:
+                merged.update(own)
+            event[key] = merged  # type: ignore[literal-required]
+
+
+def _trace_context(event: Event, scopes: list[Scope]) -> None:
+    contexts = event.setdefault("contexts", {})
+    if "trace" in contexts:
+        return
+    top = scopes[-1]
+    for scope in reversed(scopes):
+        if scope._span is not None:
+            top = scope
+            break
+    contexts["trace"] = top.get_trace_context()
+
+
+def _run_processors(event: Event, hint: Hint, scopes: list[Scope], client: Any) -> Event | None:
+    exc_info = hint.get("exc_info")
+    if exc_info is not None:
+        for scope in scopes:
+            for error_processor in scope._error_processors:
+                result = _call_processor(error_processor, event, exc_info, client)
+                if result is None:
+                    return None
+                event = result
+    processors: list[EventProcessor] = list(_global_processors)
+    for scope in scopes:
+        processors.extend(scope._event_processors)
+    for processor in processors:
+        result = _call_processor(processor, event, hint, client)
+        if result is None:
+            return None
+        event = result
+    return event
+
+
+def _call_processor(func: Any, event: Event, arg: Any, client: Any) -> Event | None:
+    try:
+        result: Event | None = func(event, arg)
+    except Exception:
+        if client is not None:
+            client.log_error(f"event processor {func!r} raised; it was skipped")
+        return event
+    if result is None and client is not None:
+        client.log_debug(f"event processor {func!r} dropped the event")
+    return result
+
+
+def apply_scopes(
+    event: Event,
+    hint: Hint,
+    scopes: list[Scope],
+    options: Any = None,
+    client: Any = None,
+    prepare: Callable[[Breadcrumb], object] | None = None,
+) -> Event | None:
+    """Merge ``scopes`` (later wins) into ``event`` and run their processors."""
+    _merge_data(event, scopes)
+    limit = options["max_breadcrumbs"] if options is not None else 100
+    merge_breadcrumbs(event, scopes, limit, prepare or _noop)
+    _trace_context(event, scopes)
+    attachments = [a for s in scopes for a in s._attachments]
+    if attachments:
+        hint["attachments"] = attachments + list(hint.get("attachments") or ())
+    return _run_processors(event, hint, scopes, client)
+
+
+def _noop(crumb: Breadcrumb) -> None:
+    return None
+
+
+# -- the three scopes -------------------------------------------------------------
+
+
+def get_global_scope() -> Scope:
+    """The process-wide scope."""
+    if _global:
+        return _global[0]
+    scope = Scope(ty="global")
+    _global.append(scope)
+    return _global[0]
+
+
+def get_isolation_scope() -> Scope:
+    """The scope of this request, task or thread."""
+    scope = _isolation_var.get()
+    if scope is None:
+        scope = Scope(ty="isolation")
+        _isolation_var.set(scope)
+    return scope
+
+
+def get_current_scope() -> Scope:
+    """The scope of the innermost ``new_scope()`` block."""
+    scope = _current_var.get()
+    if scope is None:
+        scope = Scope(ty="current")
+        _current_var.set(scope)
+    return scope
+
+
+def get_client() -> AnyClient:
+    """The client bound to the current, isolation or global scope, in that order."""
+    current = _current_var.get()
+    if current is not None and current._client is not None:
+        return current._client
+    isolation = _isolation_var.get()
+    if isolation is not None and isolation._client is not None:
+        return isolation._client
+    if _global and _global[0]._client is not None:
+        return _global[0]._client
+    return _no_client()
+
+
+def _no_client() -> NonRecordingClient:
+    from sentry_lite.client import NON_RECORDING_CLIENT
+
+    return NON_RECORDING_CLIENT
+
+
+def _max_breadcrumbs(client: AnyClient | None) -> int:
+    # A scope made before init() keeps the default; add_breadcrumb adapts the ring later.
+    if client is None:
+        return DEFAULT_MAX_BREADCRUMBS
+    maximum: int = client.options.max_breadcrumbs
+    return maximum
+
+
+def add_global_event_processor(func: EventProcessor) -> None:
+    """Run ``func(event, hint)`` on every event of the process, before scope processors."""
+    _global_processors.append(func)
+
+
+def remove_global_event_processor(func: EventProcessor) -> None:
+    try:
+        _global_processors.remove(func)
+    except ValueError:
+        pass
+
+
+# -- context managers ----------------------------------------------------------------
+
+
+class _Use:
+    """Install scopes in the context vars for a ``with`` block, restore them after."""
+
+    __slots__ = ("_current", "_current_token", "_isolation", "_isolation_token")
+
+    def __init__(self, current: Scope, isolation: Scope | None = None) -> None:
+        self._current = current
+        self._isolation = isolation
+        self._current_token: Token[Scope | None] | None = None
+        self._isolation_token: Token[Scope | None] | None = None
+
+    def __enter__(self) -> Scope:
+        if self._isolation is not None:
+            self._isolation_token = _isolation_var.set(self._isolation)
+        self._current_token = _current_var.set(self._current)
+        return self._current
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        _reset(_current_var, self._current_token)
+        if self._isolation_token is not None:
+            _reset(_isolation_var, self._isolation_token)
+
+
+def _reset(var: ContextVar[Scope | None], token: Token[Scope | None] | None) -> None:
+    if token is None:
+        return
+    try:
+        var.reset(token)
+    except ValueError:
+        # Exited in another context than entered (a generator resumed elsewhere):
+        # restore the value by hand.
+        old = token.old_value
+        var.set(None if old is Token.MISSING else old)
+
+
+class _ForkOnEnter(_Use):
+    """``new_scope()`` / ``isolation_scope()``: fork when the block is entered."""
+
+    __slots__ = ("_both",)
+
+    def __init__(self, both: bool) -> None:
+        self._both = both
+        self._isolation_token = None
+        self._current_token = None
+
+    def __enter__(self) -> Scope:
+        self._current = get_current_scope().fork()
+        self._isolation = get_isolation_scope().fork() if self._both else None
+        return super().__enter__()
+
+
+def new_scope() -> _Use:
+    """``with new_scope() as scope:``: a fork of the current scope for the block."""
+    return _ForkOnEnter(both=False)
+
+
+def isolation_scope() -> _Use:
+    """``with isolation_scope() as scope:``: forks of both isolation and current scope.
+
+    The isolation scope is yielded: it is where module-level setters write.
+    """
+    return _IsolationBlock(both=True)
+
+
+class _IsolationBlock(_ForkOnEnter):
+    __slots__ = ()
+
+    def __enter__(self) -> Scope:
+        super().__enter__()
+        return self._isolation  # type: ignore[return-value]
+
+
+def use_scope(scope: Scope) -> _Use:
+    """``with use_scope(scope):``: make ``scope`` the current scope for the block."""
+    return _Use(scope)
+
+
+def use_isolation_scope(isolation: Scope) -> _Use:
+    """``with use_isolation_scope(scope):``: make ``scope`` the isolation scope."""
+    return _UseIsolation(isolation)
+
+
+class _UseIsolation(_Use):
+    __slots__ = ()
+
+    def __init__(self, isolation: Scope) -> None:
+        super().__init__(isolation, isolation)
+
+    def __enter__(self) -> Scope:
+        self._current = get_current_scope().fork()
+        super().__enter__()
+        return self._isolation  # type: ignore[return-value]
+
+
+def _deprecated(name: str, instead: str) -> None:
+    import warnings
+
+    warnings.warn(f"{name}() is deprecated; use {instead}", DeprecationWarning, stacklevel=3)
+
+
+def push_scope(callback: Callable[[Scope], None] | None = None) -> _Use | None:
+    """Old API: ``with push_scope() as scope:`` is ``with new_scope() as scope:``."""
+    _deprecated("push_scope", "new_scope()")
+    if callback is None:
+        return new_scope()
+    with new_scope() as scope:
+        callback(scope)
+    return None
+
+
+class _Configure:
+    __slots__ = ()
+
+    def __enter__(self) -> Scope:
+        return get_isolation_scope()
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def configure_scope(callback: Callable[[Scope], None] | None = None) -> _Configure | None:
+    """Old API: changes made in the block or the callback go to the isolation scope."""
+    _deprecated("configure_scope", "get_isolation_scope()")
+    if callback is None:
+        return _Configure()
+    callback(get_isolation_scope())
+    return None
+
+
+def iter_scopes() -> Iterator[Scope]:
+    """Global, isolation and current scope, in the order they apply."""
+    yield get_global_scope()
+    yield get_isolation_scope()
+    yield get_current_scope()
+
+
+def _reset_all_scopes() -> None:
+    """Forget every scope of this process and context (for tests)."""
+    del _global[:]
+    _isolation_var.set(None)
+    _current_var.set(None)
+
+
+__all__ = [
+    "Attachment",
+    "Scope",
+    "add_global_event_processor",
+    "apply_scopes",
+    "configure_scope",
+    "get_client",
+    "get_current_scope",
+    "get_global_scope",
+    "get_isolation_scope",
+    "isolation_scope",
+    "merge_breadcrumbs",
+    "new_scope",
+    "push_scope",
+    "use_isolation_scope",
+    "use_scope",
+]

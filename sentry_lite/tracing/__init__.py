@@ -1,0 +1,1 @@
+"""Performance tracking: spans, transactions, sampling and trace propagation."""

@@ -1,0 +1,56 @@
+"""The propagation context: the trace an event belongs to when no span is active."""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def new_trace_id() -> str:
+    return os.urandom(16).hex()
+
+
+def new_span_id() -> str:
+    return os.urandom(8).hex()
+
+
+class PropagationContext:
+    """Trace identity carried by a scope: ids, the parent's decision, the baggage."""
+
+    __slots__ = (
+        "dynamic_sampling_context",
+        "parent_sampled",
+        "parent_span_id",
+        "sample_rand",
+        "span_id",
+        "trace_id",
+    )
+
+    def __init__(
+        self,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        parent_span_id: str | None = None,
+        parent_sampled: bool | None = None,
+        dynamic_sampling_context: dict[str, str] | None = None,
+        sample_rand: float | None = None,
+    ) -> None:
+        self.trace_id = trace_id or new_trace_id()
+        self.span_id = span_id or new_span_id()
+        self.parent_span_id = parent_span_id
+        self.parent_sampled = parent_sampled
+        self.dynamic_sampling_context = dynamic_sampling_context
+        self.sample_rand = sample_rand
+
+    def trace_context(self) -> dict[str, Any]:
+        """The ``contexts.trace`` of an event captured outside any span."""
+        context: dict[str, Any] = {"trace_id": self.trace_id, "span_id": self.span_id}
+        if self.parent_span_id:
+            context["parent_span_id"] = self.parent_span_id
+        return context
+
+    def __repr__(self) -> str:
+        return f"<PropagationContext trace_id={self.trace_id} span_id={self.span_id}>"
