@@ -1,0 +1,308 @@
+"""The background worker: a bounded queue of jobs run by one daemon thread.
+
+It knows nothing of HTTP. A job is a callable without arguments; the owner may
+also hand in a ``retry`` callable for work it deferred (envelopes kept across an
+outage): the worker calls ``retry(force)`` when the queue is empty and the
+deadline ``retry`` last asked for has come (or at once, with ``force=True``,
+when someone flushes), and ``retry`` answers how many seconds until it wants to
+run again (``None``: nothing deferred).
+
+Guarantees:
+
+- the thread starts on the first ``submit`` (nothing runs before an envelope
+  exists); a full queue refuses the newest job (``submit`` returns False);
+- ``flush(timeout)`` and ``close(timeout)`` wait at most ``timeout``, on a
+  condition, never by polling;
+- after ``os.fork()`` the child starts from a fresh lock, an empty queue and no
+  thread (a new one starts on its first job): jobs queued by the parent are the
+  parent's to run, and no lock the parent held is ever used by the child;
+- when no thread can start (Python 3.12+ refuses new threads at interpreter
+  shutdown), ``flush`` runs the queued jobs in the calling thread, within its
+  timeout (``current_deadline()`` tells a job how long it may block).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Job = Callable[[], object]
+
+_local = threading.local()
+
+
+def is_sdk_thread() -> bool:
+    """True in a thread currently doing the SDK's own delivery work.
+
+    Integrations that record outgoing HTTP requests (http.client breadcrumbs,
+    spans) check it to leave the SDK's own requests out.
+    """
+    return getattr(_local, "sdk", False)
+
+
+def current_deadline() -> float | None:
+    """The ``time.monotonic()`` deadline of an inline flush running in this thread, if any."""
+    return getattr(_local, "deadline", None)
+
+
+_workers: weakref.WeakSet[BackgroundWorker] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for worker in list(_workers):
+        worker._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class BackgroundWorker:
+    """One daemon thread, started lazily, running jobs from a bounded queue."""
+
+    def __init__(
+        self,
+        queue_size: int = 100,
+        *,
+        name: str = "sentry_lite.worker",
+        retry: Callable[[bool], float | None] | None = None,
+        deferred: Callable[[], int] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_fork_child: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.queue_size = queue_size
+        self.name = name
+        self._retry = retry
+        self._deferred = deferred
+        self._on_error = on_error
+        self._on_fork_child = on_fork_child
+        self._clock = clock
+        self._killed = False
+        self._fresh_state()
+        _workers.add(self)
+
+    def _fresh_state(self) -> None:
+        from collections import deque
+
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: deque[Job] = deque()
+        self._thread: threading.Thread | None = None
+        self._cannot_start = False
+        self._active = False
+        self._next_retry: float | None = None
+        self._force_seq = 0  # bumped by each flush that wants deferred work tried now
+        self._forced_seq = 0  # the last flush request the worker has served
+
+    def _reset_after_fork(self) -> None:
+        self._fresh_state()
+        if self._on_fork_child is not None:
+            try:
+                self._on_fork_child()
+            except Exception as exc:
+                self._report(exc)
+
+    # -- the caller's side ----------------------------------------------------------
+
+    def submit(self, job: Job) -> bool:
+        """Queue ``job``; False (job not queued) when the queue is full or the worker killed."""
+        with self._cond:
+            if self._killed or len(self._queue) >= self.queue_size:
+                return False
+            self._queue.append(job)
+            self._ensure_thread()
+            self._cond.notify()
+        return True
+
+    def schedule_retry(self, delay: float) -> None:
+        """Ask for ``retry`` to run in ``delay`` seconds (sooner if already asked)."""
+        with self._cond:
+            due = self._clock() + max(delay, 0.0)
+            if self._next_retry is None or due < self._next_retry:
+                self._next_retry = due
+                self._cond.notify()
+
+    @property
+    def is_alive(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    @property
+    def killed(self) -> bool:
+        return self._killed
+
+    def pending(self) -> int:
+        """Jobs queued or running, plus deferred work the owner reports."""
+        count = len(self._queue) + (1 if self._active else 0)
+        if self._deferred is not None:
+            count += self._deferred()
+        return count
+
+    def _idle(self) -> bool:
+        return not self._queue and not self._active and (
+            self._deferred is None or self._deferred() == 0
+        )
+
+    def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the queue (and deferred work) to drain.
+
+        Deferred work is tried once at once. Returns True when nothing is left.
+        ``callback(pending, timeout)`` is called first when there is something to wait for.
+        """
+        deadline = self._clock() + max(timeout, 0.0)
+        with self._cond:
+            if self._killed or self._idle():
+                return self._idle()
+            pending = self.pending()
+        if callback is not None:
+            try:
+                callback(pending, timeout)
+            except Exception as exc:
+                self._report(exc)
+        with self._cond:
+            self._force_seq += 1
+            wanted = self._force_seq
+            if self._queue or self._retry is not None:
+                self._ensure_thread()
+            if not self.is_alive and self._cannot_start:
+                inline = True
+            else:
+                inline = False
+                self._cond.notify()
+                self._wait(deadline, wanted)
+        if inline:
+            self._drain_inline(deadline)
+        with self._cond:
+            return self._idle()
+
+    def _wait(self, deadline: float, wanted: int) -> None:
+        while not self._idle():
+            if (
+                self._forced_seq >= wanted
+                and not self._queue
+                and not self._active
+                and (self._next_retry is None or self._next_retry >= deadline)
+            ):
+                return  # tried; the next retry falls after our deadline
+            remaining = deadline - self._clock()
+            if remaining <= 0 or not self.is_alive:
+                return
+            self._cond.wait(remaining)
+
+    def kill(self) -> None:
+        """Stop: drop queued jobs; the thread ends after its current job. Never blocks."""
+        with self._cond:
+            self._killed = True
+            self._queue.clear()
+            self._next_retry = None
+            self._cond.notify_all()
+        _workers.discard(self)
+
+    # -- the thread's side ----------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        # Called with the lock held.
+        if self._killed or self.is_alive:
+            return
+        thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread = thread
+        try:
+            thread.start()
+        except RuntimeError:
+            # Interpreter shutdown (3.12+) or no more threads: flush() runs jobs inline.
+            self._thread = None
+            self._cannot_start = True
+            return
+        self._cannot_start = False
+
+    def _run(self) -> None:
+        _local.sdk = True
+        me = threading.current_thread()
+        while True:
+            task = self._next_task(me)
+            if task is None:
+                return
+            try:
+                self._call(task)
+            finally:
+                with self._cond:
+                    self._active = False
+                    self._cond.notify_all()
+
+    def _next_task(self, me: threading.Thread) -> Job | None:
+        with self._cond:
+            while True:
+                if self._killed or self._thread is not me:
+                    return None
+                if self._queue:
+                    self._active = True
+                    return self._queue.popleft()
+                if self._retry is not None and self._retry_due():
+                    self._active = True
+                    seq = self._force_seq
+                    forced = seq > self._forced_seq
+                    return lambda: self._run_retry(forced, seq)
+                timeout = None
+                if self._next_retry is not None:
+                    timeout = max(self._next_retry - self._clock(), 0.0)
+                self._cond.wait(timeout)
+
+    def _retry_due(self) -> bool:
+        if self._force_seq > self._forced_seq:
+            return True
+        return self._next_retry is not None and self._clock() >= self._next_retry
+
+    def _run_retry(self, forced: bool, seq: int) -> None:
+        assert self._retry is not None
+        delay: float | None = None
+        try:
+            delay = self._retry(forced)
+        finally:
+            with self._cond:
+                self._next_retry = None if delay is None else self._clock() + max(delay, 0.0)
+                self._forced_seq = max(self._forced_seq, seq)
+
+    def _call(self, task: Job) -> None:
+        try:
+            task()
+        except Exception as exc:
+            self._report(exc)
+
+    def _report(self, exc: BaseException) -> None:
+        if self._on_error is not None:
+            try:
+                self._on_error(exc)
+            except Exception:
+                pass
+
+    def _drain_inline(self, deadline: float) -> None:
+        """Run queued jobs in the calling thread until done or ``deadline``."""
+        was_sdk = is_sdk_thread()
+        _local.sdk = True
+        _local.deadline = deadline
+        try:
+            while self._clock() < deadline:
+                with self._cond:
+                    if self._killed or not self._queue:
+                        break
+                    job = self._queue.popleft()
+                self._call(job)
+            if self._retry is not None and self._clock() < deadline:
+                with self._cond:
+                    seq = self._force_seq
+                try:
+                    self._run_retry(True, seq)
+                except Exception as exc:
+                    self._report(exc)
+        finally:
+            _local.sdk = was_sdk
+            _local.deadline = None
+
+
+__all__ = ["BackgroundWorker", "current_deadline", "is_sdk_thread"]
