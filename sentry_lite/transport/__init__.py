@@ -41,8 +41,14 @@ class Transport:
         envelope.add_event(event)
         self.capture_envelope(envelope)
 
-    def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> None:
-        """Wait up to ``timeout`` seconds for pending envelopes to be sent."""
+    def flush(
+        self, timeout: float, callback: Callable[[int, float], None] | None = None
+    ) -> bool | None:
+        """Wait up to ``timeout`` seconds for pending envelopes to be sent.
+
+        Transports that know return True when nothing is left pending.
+        """
+        return None
 
     def kill(self) -> None:
         """Stop at once, dropping what is pending."""

@@ -1,14 +1,386 @@
-"""Placeholder until the delivery work lands: an HTTP transport that sends nothing."""
+"""The default transport: envelopes POSTed to the DSN from a background thread.
+
+The caller's thread only filters rate-limited items and queues the envelope.
+Everything else (JSON, gzip, urllib3, TLS) happens in the worker thread, which
+imports the network stack when it sends its first envelope.
+
+Server answers: ``X-Sentry-Rate-Limits`` is honoured on any status and a 429
+without it limits everything for its ``Retry-After``. 2xx: sent. 429: dropped
+(the server has counted it). 413: dropped, counted ``send_error``. 408, 5xx and
+network errors: kept in memory and tried again after a back-off (see
+``_retry.py``). Other 4xx: dropped, counted ``network_error``.
+"""
 
 from __future__ import annotations
 
+import time
+
+from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT, USER_AGENT
 from sentry_lite.transport import Transport
+from sentry_lite.transport._ratelimit import ALL, RateLimits
+from sentry_lite.transport._reports import ClientReports
+from sentry_lite.transport._retry import Retention
+from sentry_lite.transport._worker import BackgroundWorker, current_deadline
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sentry_lite.envelope import Envelope
+    import weakref
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from sentry_lite.envelope import Envelope, Item
+
+# Measured on typical events (15 KB of JSON): level 3 compresses to within 4 %
+# of level 9 in a sixth of the time; levels 1 and 3 cost the same.
+COMPRESS_LEVEL = 3
+LOGGER_NAME = "sentry_lite.errors"
+
+SENT, DROPPED, RETRY = "sent", "dropped", "retry"
+
+
+def rfc3339(timestamp: float) -> str:
+    """``2024-05-09T07:35:25.123456Z`` for a Unix timestamp."""
+    seconds = int(timestamp)
+    micros = round((timestamp - seconds) * 1_000_000)
+    if micros >= 1_000_000:
+        seconds, micros = seconds + 1, micros - 1_000_000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"
+
+
+def _option(options: Mapping[str, Any] | None, name: str, default: Any) -> Any:
+    if options is None:
+        return default
+    value = options.get(name)
+    return default if value is None else value
 
 
 class HttpTransport(Transport):
+    """Sends envelopes to the DSN's envelope endpoint; see the module docstring."""
+
+    def __init__(
+        self,
+        options: Mapping[str, Any] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(options)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._debug = bool(_option(options, "debug", False))
+        timeout = _option(options, "shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT)
+        self.shutdown_timeout = float(timeout)
+        experiments = _option(options, "_experiments", {})
+        self._compress_level = int(experiments.get("transport_compression_level", COMPRESS_LEVEL))
+        self._reports = ClientReports(
+            enabled=bool(_option(options, "send_client_reports", True)), clock=wall_clock
+        )
+        self._limits = RateLimits()
+        self._retention = Retention()
+        self._pool: Any = None
+        self._exited = False
+        self._worker = BackgroundWorker(
+            int(_option(options, "transport_queue_size", DEFAULT_QUEUE_SIZE)),
+            name="sentry_lite.HttpTransport",
+            retry=self._retry,
+            deferred=lambda: len(self._retention),
+            on_error=self._on_error,
+            on_fork_child=self._after_fork,
+        )
+        _register_at_exit(self)
+
+    # -- the caller's thread --------------------------------------------------------
+
     def capture_envelope(self, envelope: Envelope) -> None:
-        self.record_lost_event("send_error", quantity=len(envelope.items))
+        """Queue ``envelope`` for sending; never blocks on I/O, never raises."""
+        if self._worker.killed or self.parsed_dsn is None:
+            return
+        kept = self._without_limited(envelope)
+        if kept is None:
+            return
+        if not self._worker.submit(lambda: self._send(kept)):
+            for item in kept.items:
+                self._reports.record_item("queue_overflow", item)
+        elif self._exited:
+            # Captured after our exit hook ran (another atexit hook, a finalizer).
+            self._worker.flush(self.shutdown_timeout)
+
+    def record_lost_event(
+        self,
+        reason: str,
+        data_category: str | None = None,
+        item: Item | None = None,
+        *,
+        quantity: int = 1,
+    ) -> None:
+        if item is not None:
+            self._reports.record_item(reason, item)
+            if item.type == "transaction":
+                spans = (item.payload.json or {}).get("spans") or ()
+                self._reports.record(reason, "span", len(spans) + 1)
+            return
+        self._reports.record(reason, data_category or "default", quantity)
+
+    def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> bool:
+        """Wait up to ``timeout`` s for queued and kept envelopes; True when none is left."""
+        if self._worker.killed:
+            return True
+        extra = 0
+        if self._reports.enabled and self._reports and self._worker.submit(self._send_reports):
+            extra = 1
+        if callback is not None and extra:
+            user_callback = callback
+
+            def callback(pending: int, timeout: float) -> None:
+                if pending > extra:
+                    user_callback(pending - extra, timeout)
+
+        return self._worker.flush(timeout, callback)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Flush for up to ``timeout`` (default ``shutdown_timeout``), then stop."""
+        self.flush(self.shutdown_timeout if timeout is None else timeout)
+        self.kill()
+
+    def kill(self) -> None:
+        """Stop at once; queued and kept envelopes are dropped."""
+        worker = getattr(self, "_worker", None)
+        if worker is None:
+            return
+        worker.kill()
+        if _live is not None:
+            _live.discard(self)
+
+    def is_healthy(self) -> bool:
+        return (
+            not self._limits.is_limited(ALL, self._clock())
+            and self._worker.pending() < self._worker.queue_size
+        )
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """The rate limits currently known (an immutable value)."""
+        return self._limits
+
+    def pending_client_reports(self) -> dict[tuple[str, str], int]:
+        """Counts not yet sent: ``{(reason, category): quantity}``."""
+        return self._reports.snapshot()
+
+    def _without_limited(self, envelope: Envelope) -> Envelope | None:
+        """``envelope`` minus its rate-limited items (counted); None if nothing is left."""
+        limits, now = self._limits, self._clock()
+        if limits.is_empty(now):
+            return envelope
+        kept = []
+        for item in envelope.items:
+            if limits.is_limited(item.data_category, now):
+                self.record_lost_event("ratelimit_backoff", item=item)
+            else:
+                kept.append(item)
+        if len(kept) == len(envelope.items):
+            return envelope
+        if not kept:
+            return None
+        from sentry_lite.envelope import Envelope
+
+        return Envelope(headers=envelope.headers, items=kept)
+
+    # -- the worker thread ----------------------------------------------------------
+
+    def _send(self, envelope: Envelope) -> None:
+        kept = self._without_limited(envelope)
+        if kept is None:
+            return
+        if len(self._retention) and self._retention.backing_off(self._clock()):
+            self._keep(kept)  # the server is known to be unreachable: do not knock again yet
+            return
+        self._attach_report(kept)
+        outcome, hint = self._attempt(kept)
+        if outcome == RETRY:
+            self._keep(kept)
+            self._worker.schedule_retry(self._retention.failed(self._clock(), hint))
+        elif outcome == SENT and len(self._retention):
+            self._retention.succeeded()
+            self._worker.schedule_retry(0.0)
+
+    def _send_reports(self) -> None:
+        if not self._reports:
+            return
+        payload = self._reports.take()
+        if payload is None:
+            return
+        from sentry_lite.envelope import Envelope
+
+        envelope = Envelope()
+        envelope.add_client_report(payload)
+        self._send(envelope)
+
+    def _retry(self, force: bool) -> float | None:
+        """Try the kept envelopes, oldest first; the delay until the next try, or None."""
+        retention = self._retention
+        if not len(retention):
+            return None
+        if not force and retention.backing_off(self._clock()):
+            return retention.retry_at - self._clock()
+        while True:
+            deadline = current_deadline()
+            if deadline is not None and time.monotonic() >= deadline:
+                return 0.0
+            envelope = retention.peek()
+            if envelope is None:
+                return None
+            kept = self._without_limited(envelope)
+            if kept is None:
+                retention.pop()
+                continue
+            if kept is not envelope:
+                retention.replace_first(kept)
+            outcome, hint = self._attempt(kept)
+            if outcome == RETRY:
+                return retention.failed(self._clock(), hint)
+            retention.pop()
+            if outcome == SENT:
+                retention.succeeded()
+
+    def _keep(self, envelope: Envelope) -> None:
+        for evicted in self._retention.keep(envelope):
+            self._drop(evicted, "network_error")
+
+    def _drop(self, envelope: Envelope, reason: str | None) -> None:
+        """Forget ``envelope``; count its items (``reason`` None: the server counted them)."""
+        for item in envelope.items:
+            if item.type == "client_report":
+                self._reports.merge(item.payload.json)
+            elif reason is not None:
+                self.record_lost_event(reason, item=item)
+
+    def _attach_report(self, envelope: Envelope) -> None:
+        reports = self._reports
+        if not reports.enabled or not reports:
+            return
+        if self._limits.is_limited("internal", self._clock()):
+            return
+        if any(item.type == "client_report" for item in envelope.items):
+            return
+        payload = reports.take()
+        if payload is not None:
+            envelope.add_client_report(payload)
+
+    def _body(self, envelope: Envelope) -> bytes:
+        envelope.headers["sent_at"] = rfc3339(self._wall_clock())
+        body = envelope.serialize()
+        if self._compress_level <= 0:
+            return body
+        import zlib
+
+        compressor = zlib.compressobj(self._compress_level, zlib.DEFLATED, 31)
+        return compressor.compress(body) + compressor.flush()
+
+    def _headers(self) -> dict[str, str]:
+        assert self.parsed_dsn is not None
+        headers = {
+            "Content-Type": "application/x-sentry-envelope",
+            "User-Agent": USER_AGENT,
+            "X-Sentry-Auth": self.parsed_dsn.auth_header(),
+        }
+        if self._compress_level > 0:
+            headers["Content-Encoding"] = "gzip"
+        return headers
+
+    def _attempt(self, envelope: Envelope) -> tuple[str, float]:
+        """POST ``envelope`` once; (outcome, minimum delay before a retry)."""
+        import urllib3
+
+        from sentry_lite.transport import _pool
+
+        assert self.parsed_dsn is not None
+        if self._pool is None:
+            self._pool = _pool.make_pool(self.options or {}, self.parsed_dsn)
+        body, headers = self._body(envelope), self._headers()
+        for attempt in range(2):
+            timeout = _pool.request_timeout(current_deadline(), time.monotonic())
+            try:
+                response = self._pool.request(
+                    "POST", self.parsed_dsn.envelope_url, body=body, headers=headers,
+                    **({"timeout": timeout} if timeout is not None else {}),
+                )
+            except urllib3.exceptions.ProtocolError as exc:
+                if attempt == 0:
+                    continue  # most likely a kept-alive connection the server had closed
+                return self._failed(envelope, exc)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                return self._failed(envelope, exc)
+            return self._answered(envelope, response.status, response.headers)
+        raise AssertionError("unreachable")
+
+    def _failed(self, envelope: Envelope, exc: BaseException) -> tuple[str, float]:
+        self._log("Could not send %s: %r; it is kept for a retry", envelope.description, exc)
+        return RETRY, 0.0
+
+    def _answered(
+        self, envelope: Envelope, status: int, headers: Mapping[str, str]
+    ) -> tuple[str, float]:
+        self._limits = self._limits.update(status, headers, self._clock(), self._wall_clock())
+        if 200 <= status < 300:
+            return SENT, 0.0
+        self._log("Server answered %s to %s", status, envelope.description)
+        if status == 429:
+            self._drop(envelope, None)
+        elif status == 413:
+            self._drop(envelope, "send_error")
+        elif status == 408 or status >= 500:
+            from sentry_lite.transport._ratelimit import parse_retry_after
+
+            retry_after = headers.get("Retry-After")
+            hint = parse_retry_after(retry_after, self._wall_clock()) if retry_after else 0.0
+            return RETRY, hint
+        else:
+            self._drop(envelope, "network_error")
+        return DROPPED, 0.0
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _log(self, message: str, *args: Any, exc_info: BaseException | None = None) -> None:
+        if self._debug:
+            import logging
+
+            logging.getLogger(LOGGER_NAME).warning(message, *args, exc_info=exc_info)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._log("Internal error in the transport worker", exc_info=exc)
+
+    def _after_fork(self) -> None:
+        # In a forked child: the parent's pool, kept envelopes and counts are the parent's.
+        self._pool = None
+        self._retention = Retention()
+        self._reports.reset()
+        self._exited = False
+
+    def _at_exit(self) -> None:
+        self._exited = True
+        try:
+            self.flush(self.shutdown_timeout)
+        except Exception as exc:
+            self._on_error(exc)
+
+
+_live: weakref.WeakSet[HttpTransport] | None = None
+
+
+def _register_at_exit(transport: HttpTransport) -> None:
+    global _live
+    if _live is None:
+        import atexit
+        import weakref
+
+        _live = weakref.WeakSet()
+        atexit.register(_flush_at_exit)
+    _live.add(transport)
+
+
+def _flush_at_exit() -> None:
+    for transport in list(_live or ()):
+        transport._at_exit()
+
+
+__all__ = ["HttpTransport"]
