@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections import deque
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from time import time
 
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
@@ -21,7 +21,6 @@ from sentry_lite.tracing._propagation import PropagationContext
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping
-    from contextvars import Token
     from types import TracebackType
     from typing import Any, TypeAlias
 
@@ -777,7 +776,7 @@ def _reset(var: ContextVar[Scope | None], token: Token[Scope | None] | None) -> 
         return
     try:
         var.reset(token)
-    except ValueError:
+    except (ValueError, RuntimeError):
         # Exited in another context than entered (a generator resumed elsewhere):
         # restore the value by hand.
         old = token.old_value
