@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 
 sentry_sdk = importlib.import_module(os.environ.get("SENTRY_DEMO_SDK", "sentry_lite"))
@@ -106,7 +107,9 @@ def request_shipping_labels(order_ids: list[str]) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="  log: %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="  log: %(levelname)s %(message)s", stream=sys.stdout
+    )
     sentry_sdk.init(
         dsn=os.environ.get("SENTRY_DSN"),
         release="shop-orders@1.4.2",

@@ -2,7 +2,8 @@
 
     ./run demo            Bugsink on 127.0.0.1 (installed once into .bugsink/); stays up until
                           Ctrl-C when run from a terminal, so that you can browse the events
-    ./run demo --print    no Bugsink: a tiny local server prints the envelopes the app sends
+    ./run demo --print    no Bugsink: sentry_lite's LoopbackServer (a test server on 127.0.0.1)
+                          receives the envelopes and they are printed
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "e2e"))
-sys.path.insert(0, str(HERE))
 
 # tests/e2e/bugsink_server.py: the same harness as the end-to-end tests
 import bugsink_server  # noqa: E402
-from print_server import PrintServer  # noqa: E402
 
 
 def run_app(dsn: str) -> int:
-    env = dict(os.environ, SENTRY_DSN=dsn)
+    env = dict(os.environ, SENTRY_DSN=dsn, PYTHONUNBUFFERED="1")
     print(f"\n$ SENTRY_DSN={dsn} python demo/app.py", flush=True)
     done = subprocess.run([sys.executable, str(HERE / "app.py")], env=env,
                           stdin=subprocess.DEVNULL, check=False)
@@ -40,12 +39,11 @@ def _frames(event: dict[str, Any]) -> list[dict[str, Any]]:
     return [frame for stacktrace in stacktraces for frame in stacktrace.get("frames", [])]
 
 
-def _describe(number: int, stored: bugsink_server.StoredEvent) -> list[str]:
-    event = stored.data
+def _describe(number: int, title: str, event: dict[str, Any]) -> list[str]:
     values = (event.get("exception") or {}).get("values") or []
     crumbs = event.get("breadcrumbs") or {}
     crumbs = crumbs.get("values", []) if isinstance(crumbs, dict) else crumbs
-    lines = [f"{number}. [{event.get('level', '?')}] {stored.title}"]
+    lines = [f"{number}. [{event.get('level', '?')}] {title}"]
     if len(values) > 1:
         chain = " <- ".join(f"{value.get('type')}" for value in reversed(values))
         lines.append(f"   chain:       {chain}  (newest first)")
@@ -67,11 +65,18 @@ def _describe(number: int, stored: bugsink_server.StoredEvent) -> list[str]:
     return lines
 
 
+def _title(event: dict[str, Any]) -> str:
+    values = (event.get("exception") or {}).get("values") or []
+    if values:
+        return f"{values[-1].get('type')}: {values[-1].get('value')}"
+    return str((event.get("logentry") or {}).get("formatted") or event.get("message"))
+
+
 def print_summary(server: bugsink_server.Bugsink) -> None:
     events = server.events()
     print(f"\nBugsink stored {len(events)} events:")
     for number, stored in enumerate(events, 1):
-        print("\n".join(_describe(number, stored)))
+        print("\n".join(_describe(number, stored.title, stored.data)))
 
 
 def wait_for_ctrl_c(server: bugsink_server.Bugsink) -> None:
@@ -107,8 +112,28 @@ def demo_bugsink() -> int:
 
 
 def demo_print() -> int:
-    with PrintServer() as server:
-        return run_app(server.dsn)
+    from sentry_lite._loopback import LoopbackServer
+
+    with LoopbackServer(public_key="demo") as server:
+        status = run_app(server.dsn)
+        requests = server.requests
+    print(f"\nThe server received {len(requests)} requests:")
+    number = 0
+    for request in requests:
+        print(f"\n{request.method} {request.path} -> {request.status}  ({len(request.body)} bytes, "
+              f"{request.header('Content-Encoding') or 'plain'})")
+        print(f"  X-Sentry-Auth: {request.header('X-Sentry-Auth')}")
+        if request.envelope is None:
+            print(f"  (not an envelope: {request.error})")
+            continue
+        print(f"  envelope headers: {request.envelope.headers}")
+        for item in request.envelope.items:
+            print(f"  item {item.headers}")
+            if item.type == "event":
+                number += 1
+                event = item.payload.json
+                print("\n".join("    " + line for line in _describe(number, _title(event), event)))
+    return status
 
 
 def main() -> int:
