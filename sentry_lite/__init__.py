@@ -14,6 +14,7 @@ from sentry_lite.api import (
     capture_message,
     configure_scope,
     flush,
+    flush_async,
     get_client,
     get_current_scope,
     get_global_scope,
@@ -42,14 +43,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from sentry_lite import integrations
     from sentry_lite.client import Client
     from sentry_lite.transport import HttpTransport, Transport
 
 # Loaded on first use so that ``import sentry_lite`` stays cheap.
-_LAZY = {
+_LAZY: dict[str, tuple[str, str | None]] = {
     "Client": ("sentry_lite.client", "Client"),
     "Transport": ("sentry_lite.transport", "Transport"),
     "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
+    "integrations": ("sentry_lite.integrations", None),
 }
 
 
@@ -59,7 +62,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'sentry_lite' has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(target[0]), target[1])
+    module = importlib.import_module(target[0])
+    value = module if target[1] is None else getattr(module, target[1])
     globals()[name] = value
     return value
 
@@ -77,11 +81,13 @@ __all__ = [
     "capture_message",
     "configure_scope",
     "flush",
+    "flush_async",
     "get_client",
     "get_current_scope",
     "get_global_scope",
     "get_isolation_scope",
     "init",
+    "integrations",
     "is_initialized",
     "isolation_scope",
     "last_event_id",

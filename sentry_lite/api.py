@@ -151,6 +151,15 @@ def flush(
     get_client().flush(timeout=timeout, callback=callback)
 
 
+async def flush_async(
+    timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+) -> None:
+    """``flush()`` for async code: waits in a worker thread, not on the event loop."""
+    import asyncio
+
+    await asyncio.get_running_loop().run_in_executor(None, flush, timeout, callback)
+
+
 __all__ = [
     "add_attachment",
     "add_breadcrumb",
@@ -159,6 +168,7 @@ __all__ = [
     "capture_message",
     "configure_scope",
     "flush",
+    "flush_async",
     "get_client",
     "get_current_scope",
     "get_global_scope",
