@@ -28,6 +28,7 @@ import socket
 import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from sentry_lite.envelope import Envelope
 
@@ -74,11 +75,17 @@ class Reply:
 class RecordedRequest:
     """One request as the server received it, and what it answered."""
 
-    __slots__ = ("body", "data", "envelope", "error", "headers", "method", "path", "status")
+    __slots__ = (
+        "body", "data", "envelope", "error", "headers", "method", "path", "status", "target",
+    )
 
-    def __init__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> None:
+    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
         self.method = method
-        self.path = path
+        self.target = target  # as on the request line: absolute when sent through a proxy
+        self.path = target
+        if target.startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            self.path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.headers = headers  # as sent (case preserved); see header()
         self.body = body  # raw, possibly gzip-compressed
         self.data: bytes | None = None  # decompressed body
@@ -93,6 +100,11 @@ class RecordedRequest:
             if key.lower() == lowered:
                 return value
         return default
+
+    @property
+    def proxied(self) -> bool:
+        """True when the request line held an absolute URL (a forward-proxy request)."""
+        return self.target.startswith(("http://", "https://"))
 
     @property
     def accepted(self) -> bool:
@@ -158,8 +170,12 @@ class LoopbackServer:
     """A Sentry-compatible envelope endpoint on ``127.0.0.1``; see the module docstring.
 
     ``project_id`` and ``public_key`` shape the ``dsn``; requests to another
-    project answer 404 and requests without the key answer 401 (unless a scripted
-    ``Reply`` says otherwise). ``port=0`` picks a free port.
+    project answer 404 and requests without the key answer 401 (unless a
+    scripted ``Reply`` says otherwise). ``port=0`` picks a free port.
+
+    Absolute request targets (``POST http://host/api/1/envelope/``, what a
+    forward proxy receives) are accepted too, so ``server.url`` can stand in for
+    an HTTP proxy in front of any DSN host (``RecordedRequest.proxied``).
     """
 
     def __init__(

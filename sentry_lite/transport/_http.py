@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 # Measured on typical events (15 KB of JSON): level 3 compresses to within 4 %
 # of level 9 in a sixth of the time; levels 1 and 3 cost the same.
 COMPRESS_LEVEL = 3
-LOGGER_NAME = "sentry_lite.errors"
 
 SENT, DROPPED, RETRY = "sent", "dropped", "retry"
 
@@ -342,9 +341,9 @@ class HttpTransport(Transport):
 
     def _log(self, message: str, *args: Any, exc_info: BaseException | None = None) -> None:
         if self._debug:
-            import logging
+            from sentry_lite._log import get_logger
 
-            logging.getLogger(LOGGER_NAME).warning(message, *args, exc_info=exc_info)
+            get_logger().warning(message, *args, exc_info=exc_info)
 
     def _on_error(self, exc: BaseException) -> None:
         self._log("Internal error in the transport worker", exc_info=exc)
