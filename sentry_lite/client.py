@@ -22,7 +22,6 @@ from sentry_lite._event.scrubber import EventScrubber
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._options import Options, build_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
-from sentry_lite.integrations import setup_integrations
 from sentry_lite.scope import apply_scopes
 from sentry_lite.transport import make_transport
 
@@ -120,6 +119,8 @@ class Client:
         )
         self._random = random.Random()
         self.integrations: dict[str, Integration] = {}
+        from sentry_lite.integrations import setup_integrations  # the layer above the client
+
         self.integrations = setup_integrations(options, self.log_debug)
         self._integration_names = sorted(self.integrations)
 
