@@ -128,7 +128,8 @@ def ensure_venv(state_dir: Path = STATE_DIR, log: Callable[[str], None] = _quiet
     stamp = venv / "bugsink-requirements.sha256"
     wanted = _requirements_digest()
     with _locked(state_dir):
-        if stamp.exists() and stamp.read_text() == wanted:
+        usable = (venv / "bin" / "python").resolve().exists()  # its base Python may be gone
+        if usable and stamp.exists() and stamp.read_text() == wanted:
             return venv
         _install(venv, log)
         shutil.rmtree(state_dir / "db-template", ignore_errors=True)

@@ -19,7 +19,8 @@ from bugsink_server import Bugsink, StoredEvent
 
 import sentry_lite
 
-pytestmark = pytest.mark.e2e
+# The first test also waits for Bugsink's one-time install (about 15 s; more on a slow mirror).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
