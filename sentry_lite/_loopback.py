@@ -127,6 +127,7 @@ def _decode_body(body: bytes, encoding: str | None) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
     server: _Server
 
     def setup(self) -> None:

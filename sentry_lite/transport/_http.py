@@ -205,6 +205,8 @@ class HttpTransport(Transport):
     def _send_reports(self) -> None:
         if not self._reports:
             return
+        if len(self._retention) and self._retention.backing_off(self._clock()):
+            return  # they go out with the kept envelopes, once the server is back
         payload = self._reports.take()
         if payload is None:
             return
@@ -227,6 +229,7 @@ class HttpTransport(Transport):
                 return 0.0
             envelope = retention.peek()
             if envelope is None:
+                self._send_reports()
                 return None
             kept = self._without_limited(envelope)
             if kept is None:
@@ -242,6 +245,9 @@ class HttpTransport(Transport):
                 retention.succeeded()
 
     def _keep(self, envelope: Envelope) -> None:
+        if all(item.type == "client_report" for item in envelope.items):
+            self._drop(envelope, None)  # counts go back to the counters, not in the way
+            return
         for evicted in self._retention.keep(envelope):
             self._drop(evicted, "network_error")
 
