@@ -88,6 +88,25 @@ def test_message_arrives_with_user_tags_contexts_extra_and_breadcrumbs(
     assert stored["sdk"]["version"] == sentry_lite.VERSION
 
 
+def test_non_ascii_text_arrives_intact(bugsink: Bugsink, bugsink_dsn: str) -> None:
+    _send(bugsink_dsn)
+    sentry_lite.set_user({"id": "u-ü", "username": "Jürgen Müller"})
+    sentry_lite.set_tag("city", "Zürich")
+    sentry_lite.add_breadcrumb(message="注文を受け付けました ✓")
+    try:
+        raise ValueError("Zahlung für Bestellung №42 fehlgeschlagen: 残高不足 🙁")
+    except ValueError:
+        event_id = sentry_lite.capture_exception()
+    _flush()
+
+    assert event_id is not None
+    stored = bugsink.event(event_id)
+    assert stored.title == "ValueError: Zahlung für Bestellung №42 fehlgeschlagen: 残高不足 🙁"
+    assert stored["user"] == {"id": "u-ü", "username": "Jürgen Müller"}
+    assert stored.tags["city"] == "Zürich"
+    assert [crumb["message"] for crumb in _crumbs(stored)] == ["注文を受け付けました ✓"]
+
+
 def _load_profile(user_id: str) -> dict[str, str]:
     profiles = {"u-1": {"name": "ada"}}
     retries = 3
