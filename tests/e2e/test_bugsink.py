@@ -25,6 +25,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _child_env(**extra: str) -> dict[str, str]:
+    """This environment without SENTRY_* settings; sentry_lite importable from the work tree."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env | extra
+
+
 def _send(dsn: str, **options: Any) -> None:
     sentry_lite.init(dsn=dsn, release="e2e@1.0", environment="e2e", **options)
 
@@ -272,10 +279,9 @@ except KeyError:
 def test_events_of_a_process_that_exits_without_flush_arrive(
     bugsink: Bugsink, bugsink_dsn: str
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
     done = subprocess.run(
         [sys.executable, "-c", CHILD, bugsink_dsn],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
+        env=_child_env(), capture_output=True, text=True, timeout=60, check=True,
     )
     message_id, error_id = done.stdout.split()
 
@@ -288,11 +294,10 @@ def test_events_of_a_process_that_exits_without_flush_arrive(
 
 
 def test_the_demo_application_reports_its_errors(bugsink: Bugsink, bugsink_dsn: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
-    env["SENTRY_DSN"] = bugsink_dsn
     subprocess.run(
         [sys.executable, str(ROOT / "demo" / "app.py")],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
+        env=_child_env(SENTRY_DSN=bugsink_dsn),
+        capture_output=True, text=True, timeout=60, check=True,
     )
 
     events = [event for event in bugsink.events() if event.get("release") == "shop-orders@1.4.2"]
