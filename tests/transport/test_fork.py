@@ -1,0 +1,108 @@
+"""os.fork(): the child and the parent both deliver; nothing is sent twice; no deadlock."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import sentry_lite
+from sentry_lite._loopback import LoopbackServer, Reply
+from sentry_lite.scope import get_client
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        return os.fork()
+
+
+def _exit_code(pid: int) -> int:
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _messages(server: LoopbackServer) -> Counter[str]:
+    return Counter(event["message"] for event in server.events)
+
+
+def test_parent_and_child_deliver_and_nothing_is_sent_twice() -> None:
+    with LoopbackServer() as server:
+        sentry_lite.init(dsn=server.dsn, default_integrations=False)
+        # The first request is answered late, so the worker is busy and "queued"
+        # still waits in the parent's queue when we fork.
+        server.script(Reply(delay=0.5))
+        sentry_lite.capture_message("parent, being sent")
+        assert server.wait_for_requests(1)
+        sentry_lite.capture_message("parent, queued")
+        pid = _fork()
+        if pid == 0:  # pragma: no cover - child
+            signal.alarm(20)
+            sentry_lite.capture_message("child")
+            sentry_lite.flush(10)
+            os._exit(0)
+        assert _exit_code(pid) == 0
+        sentry_lite.capture_message("parent, after the fork")
+        sentry_lite.flush(10)
+        assert server.wait_for_events(4)
+        assert _messages(server) == {
+            "parent, being sent": 1, "parent, queued": 1, "child": 1, "parent, after the fork": 1
+        }
+
+
+def test_forking_while_a_request_hangs_does_not_deadlock_the_child() -> None:
+    with LoopbackServer() as server:
+        sentry_lite.init(dsn=server.dsn, default_integrations=False)
+        server.script(Reply(hang=True))
+        sentry_lite.capture_message("stuck in the parent")
+        assert server.wait_for_requests(1)  # the parent's worker sits in a socket read
+        codes = []
+        for n in range(3):
+            pid = _fork()
+            if pid == 0:  # pragma: no cover - child
+                signal.alarm(20)  # a deadlocked child dies of SIGALRM (exit code -14)
+                sentry_lite.capture_message(f"child {n}")
+                sentry_lite.flush(10)
+                transport = get_client().transport
+                os._exit(0 if transport is not None and transport.flush(10) else 3)
+            codes.append(_exit_code(pid))
+        assert codes == [0, 0, 0]
+        assert _messages(server) == {"child 0": 1, "child 1": 1, "child 2": 1}
+        server.release()
+
+
+FORK_AND_EXIT = """
+    import os, sys, warnings
+    import sentry_lite
+    sentry_lite.init(dsn=sys.argv[1], default_integrations=False)
+    sentry_lite.capture_message("before the fork")
+    warnings.simplefilter("ignore", DeprecationWarning)
+    pid = os.fork()
+    if pid == 0:
+        sentry_lite.capture_message("child")
+        sys.exit(0)  # a normal exit: the child's exit hook delivers, no flush()
+    sentry_lite.capture_message("parent")
+    os.waitpid(pid, 0)
+"""
+
+
+def test_a_forked_child_that_exits_normally_delivers_without_flush() -> None:
+    with LoopbackServer() as server:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(FORK_AND_EXIT), server.dsn],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert server.wait_for_events(3)
+        assert _messages(server) == {"before the fork": 1, "child": 1, "parent": 1}
