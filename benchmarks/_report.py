@@ -1,0 +1,283 @@
+"""What each metric is, where its value comes from, its goal, and how the table looks."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+NOOP = "no-op transport (caller-thread cost)"
+HTTP = "HTTP to the loopback sink"
+
+
+class Metric:
+    """One row of the table.
+
+    ``path`` locates the value in a child's result of ``group``; ``counts`` are
+    ``(label, group, path)`` triples for the deterministic counts shown beside it;
+    ``goal`` is ``("<=" | ">=", ratio)`` or ``("lite<=" | "lite>=", absolute)``.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        label: str,
+        unit: str,
+        group: str,
+        path: tuple[str, ...],
+        goal: tuple[str, float] | None = None,
+        counts: tuple[tuple[str, str, tuple[str, ...]], ...] = (),
+        mode: str = "",
+    ) -> None:
+        self.key, self.label, self.unit, self.group, self.path = key, label, unit, group, path
+        self.goal, self.counts, self.mode = goal, counts, mode
+
+
+def _op(name: str, label: str, goal: float) -> Metric:
+    return Metric(
+        f"{name}_ns",
+        label,
+        "ns",
+        "ops",
+        (name, "ns"),
+        ("<=", goal),
+        (("py calls", "ops", (name, "py_calls")),),
+        NOOP,
+    )
+
+
+METRICS = [
+    Metric(
+        "import_ms",
+        "import (cumulative -X importtime)",
+        "ms",
+        "import",
+        ("import_ms",),
+        ("<=", 0.10),
+        (
+            ("modules", "import", ("modules",)),
+            ("py calls", "startup_count", ("import_calls", "py_calls")),
+        ),
+    ),
+    Metric(
+        "init_ms",
+        "init() with default options",
+        "ms",
+        "startup",
+        ("init_ms",),
+        ("<=", 0.5),
+        (
+            ("modules", "startup", ("init_modules",)),
+            ("py calls", "startup_count", ("init_calls", "py_calls")),
+        ),
+        HTTP,
+    ),
+    Metric("rss_mb", "RSS after import + init()", "MB", "startup", ("rss_mb",), ("<=", 0.5)),
+    Metric("rss_added_mb", "  of which import + init() added", "MB", "startup", ("rss_added_mb",)),
+    _op("set_tag", "set_tag", 0.5),
+    _op("set_tags", "set_tags (5 tags)", 0.5),
+    _op("set_user", "set_user", 0.5),
+    _op("set_extra", "set_extra", 0.5),
+    _op("set_context", "set_context", 0.5),
+    _op("add_breadcrumb", "add_breadcrumb with data", 0.3),
+    _op("new_scope", "with new_scope(): set_tag", 0.5),
+    _op("isolation_scope", "with isolation_scope(): set_tag", 0.5),
+    Metric(
+        "capture_message_us",
+        "capture_message, 100 breadcrumbs",
+        "us",
+        "capture",
+        ("capture_message", "us"),
+        ("<=", 0.05),
+        (("py calls", "capture", ("capture_message", "py_calls")),),
+        NOOP,
+    ),
+    Metric(
+        "capture_exception_us",
+        "capture_exception, 20 frames, 10 tags, 50 crumbs",
+        "us",
+        "capture",
+        ("capture_exception", "us"),
+        ("<=", 0.1),
+        (("py calls", "capture", ("capture_exception", "py_calls")),),
+        NOOP,
+    ),
+    Metric(
+        "delivery_eps",
+        "sustained delivery (exception events)",
+        "events/s",
+        "delivery",
+        ("events_per_s",),
+        (">=", 5.0),
+        (("delivered", "delivery", ("delivered",)),),
+        HTTP,
+    ),
+    Metric(
+        "delivery_caller_us",
+        "  capture_exception while delivering",
+        "us",
+        "delivery",
+        ("caller_us",),
+        None,
+        (),
+        HTTP,
+    ),
+    Metric(
+        "wire_bytes",
+        "bytes on the wire per event (body)",
+        "bytes",
+        "delivery",
+        ("wire_bytes",),
+        ("<=", 1.0),
+        (("uncompressed", "delivery", ("decoded_bytes",)),),
+        HTTP,
+    ),
+    Metric(
+        "burst_delivered",
+        "burst: events arriving of those sent",
+        "events",
+        "burst",
+        ("delivered",),
+        ("lite>=sent", 1.0),
+        (("sent", "burst", ("sent",)),),
+        HTTP,
+    ),
+    Metric(
+        "burst_rss_mb",
+        "  RSS growth during the burst",
+        "MB",
+        "burst",
+        ("rss_growth_mb",),
+        None,
+        (),
+        HTTP,
+    ),
+    Metric(
+        "leak_bytes",
+        "tracemalloc growth, 2nd half of captures",
+        "bytes",
+        "leak",
+        ("growth_bytes",),
+        ("lite<=", 16384.0),
+        (("captures", "leak", ("captured",)),),
+        NOOP,
+    ),
+]
+
+
+def dig(result: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = result
+    for key in path:
+        value = value[key]
+    return value
+
+
+def median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _values(samples: list[dict[str, Any]], path: tuple[str, ...]) -> list[float]:
+    values = []
+    for sample in samples:
+        try:
+            values.append(float(dig(sample, path)))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return values
+
+
+def summarise(
+    samples: dict[str, dict[str, list[dict[str, Any]]]], sdks: list[str]
+) -> dict[str, Any]:
+    """Per metric: medians, samples, counts, ratio and whether the goal is met."""
+    lite, official = sdks
+    out: dict[str, Any] = {}
+    for metric in METRICS:
+        row: dict[str, Any] = {
+            "label": metric.label.strip(),
+            "unit": metric.unit,
+            "mode": metric.mode,
+        }
+        for sdk in sdks:
+            values = _values(samples.get(metric.group, {}).get(sdk, []), metric.path)
+            counts = {
+                label: median(_values(samples.get(group, {}).get(sdk, []), path))
+                for label, group, path in metric.counts
+            }
+            row[sdk] = {"median": median(values), "samples": values, "counts": counts}
+        a, b = row[lite]["median"], row[official]["median"]
+        row["ratio"] = a / b if a is not None and b else None
+        row["goal"] = _goal_text(metric.goal)
+        row["met"] = _met(metric.goal, row["ratio"], row[lite])
+        out[metric.key] = row
+    return out
+
+
+def _goal_text(goal: tuple[str, float] | None) -> str:
+    if goal is None:
+        return ""
+    op, value = goal
+    if op == "lite>=sent":
+        return "all arrive"
+    if op.startswith("lite"):
+        return f"{op[4:]} {value:g} (absolute)"
+    return f"{op} {value:g}"
+
+
+def _met(goal: tuple[str, float] | None, ratio: float | None, lite: dict[str, Any]) -> bool | None:
+    if goal is None:
+        return None
+    op, value = goal
+    if op == "lite>=sent":
+        sent = lite["counts"].get("sent")
+        return None if lite["median"] is None or sent is None else lite["median"] >= sent
+    if op.startswith("lite"):
+        got = lite["median"]
+        if got is None:
+            return None
+        return got <= value if op == "lite<=" else got >= value
+    if ratio is None:
+        return None
+    return ratio <= value if op == "<=" else ratio >= value
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "error"
+    if value == int(value) and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def render_table(summary: dict[str, Any], sdks: list[str]) -> str:
+    """A Markdown table (readable as plain text too)."""
+    lite, official = sdks
+    lines = [
+        f"| metric | unit | {lite} | {official} | ratio | goal | met "
+        f"| counts ({lite} / {official}) |",
+        "|---|---|--:|--:|--:|---|---|---|",
+    ]
+    for metric in METRICS:
+        row = summary[metric.key]
+        if row[lite]["median"] is None and row[official]["median"] is None:
+            continue
+        ratio = "" if row["ratio"] is None else f"{row['ratio']:.3g}"
+        met = {True: "yes", False: "**no**", None: ""}[row["met"]]
+        counts = "; ".join(
+            f"{label} {_fmt(row[lite]['counts'][label])} / {_fmt(row[official]['counts'][label])}"
+            for label, _, _ in metric.counts
+        )
+        lines.append(
+            f"| {metric.label.replace('  ', '&nbsp;&nbsp;')} | {metric.unit} "
+            f"| {_fmt(row[lite]['median'])} | {_fmt(row[official]['median'])} | {ratio} "
+            f"| {row['goal']} | {met} | {counts} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,330 @@
+"""The workloads run by ``_child.py``: each takes the SDK's module name and parameters and
+returns a JSON-able dict. Only the SDK's public API is used.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import sys
+import time
+
+from _child import count_calls, make_noop_transport, rss_bytes, server_stats
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+CRUMB = {
+    "category": "http",
+    "message": "GET /api/items/42",
+    "level": "info",
+    "data": {"method": "GET", "url": "https://example.invalid/api/items/42", "status_code": 200},
+}
+USER = {"id": "42", "email": "jane@example.invalid", "username": "jane"}
+TAGS5 = {f"tag{i}": f"value{i}" for i in range(5)}
+CONTEXT = {"name": "checkout", "step": 3, "cart": {"items": 2, "total": 19.9}}
+
+# statement run in a timeit loop -> name of the metric
+OPS = {
+    "set_tag": "sdk.set_tag('key', 'value')",
+    "set_tags": "sdk.set_tags(TAGS5)",
+    "set_user": "sdk.set_user(USER)",
+    "set_extra": "sdk.set_extra('key', 'value')",
+    "set_context": "sdk.set_context('ctx', CONTEXT)",
+    "add_breadcrumb": "sdk.add_breadcrumb(**CRUMB)",
+    "new_scope": "with sdk.new_scope() as scope:\n    scope.set_tag('key', 'value')",
+    "isolation_scope": "with sdk.isolation_scope() as scope:\n    scope.set_tag('key', 'value')",
+}
+
+
+def _dive(depth: int, label: str, payload: dict[str, Any], ratio: float) -> None:
+    # four locals per frame: the four arguments
+    if depth <= 1:
+        raise ValueError(f"nothing left at the bottom of {label}")
+    _dive(depth - 1, label, payload, ratio)
+
+
+def deep_exception(depth: int = 20) -> BaseException:
+    """A fresh exception raised ``depth`` frames below the frame that catches it."""
+    try:
+        _dive(depth, "order-1234", {"id": 1234, "items": [1, 2, 3], "paid": False}, 0.25)
+    except ValueError as exc:
+        return exc
+    raise AssertionError("unreachable")
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _init(sdk: Any, params: dict[str, Any], noop: bool) -> list[int] | None:
+    if not noop:
+        sdk.init(dsn=params["dsn"])
+        return None
+    transport, seen = make_noop_transport(sdk)
+    sdk.init(dsn=params["dsn"], transport=transport)
+    return seen
+
+
+def _fill_scope(sdk: Any, scope: Any, tags: int, crumbs: int) -> None:
+    for i in range(tags):
+        scope.set_tag(f"tag{i}", f"value{i}")
+    for _ in range(crumbs):
+        sdk.add_breadcrumb(**CRUMB)
+
+
+# -- start-up ----------------------------------------------------------------------
+
+
+def startup(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """RSS and modules around ``import`` and ``init()``; with ``count``, Python calls."""
+    rss0 = rss_bytes()
+    before = set(sys.modules)
+    if params.get("count"):
+        counts = count_calls(lambda: importlib.import_module(module))
+        sdk = sys.modules[module]
+        after_import = set(sys.modules)
+        init_counts = count_calls(lambda: sdk.init(dsn=params["dsn"]))
+        return {
+            "import_calls": counts,
+            "init_calls": init_counts,
+            "init_modules": len(set(sys.modules) - after_import),
+        }
+    sdk = importlib.import_module(module)
+    after_import = set(sys.modules)
+    start = time.perf_counter()
+    sdk.init(dsn=params["dsn"])
+    elapsed = time.perf_counter() - start
+    rss2 = rss_bytes()
+    added = set(sys.modules) - after_import
+    return {
+        "init_ms": elapsed * 1e3,
+        "rss_mb": rss2 / 2**20,
+        "rss_added_mb": (rss2 - rss0) / 2**20,
+        "import_modules_here": len(after_import - before),
+        "init_modules": len(added),
+        "init_packages": sorted({name.split(".")[0] for name in added}),
+    }
+
+
+# -- scope operations ----------------------------------------------------------------
+
+
+def _per_call_ns(stmt: str, namespace: dict[str, Any], target_s: float, repeat: int) -> float:
+    import timeit
+
+    timer = timeit.Timer(stmt, globals=namespace)
+    number = 64
+    while timer.timeit(number) < target_s and number < 10_000_000:
+        number *= 2
+    return _median([timer.timeit(number) / number * 1e9 for _ in range(repeat)])
+
+
+def ops(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """ns per call of each scope operation, and Python calls per operation."""
+    sdk = importlib.import_module(module)
+    _init(sdk, params, noop=True)
+    for _ in range(200):  # a full breadcrumb buffer: the steady state
+        sdk.add_breadcrumb(**CRUMB)
+    namespace = {"sdk": sdk, "CRUMB": CRUMB, "USER": USER, "TAGS5": TAGS5, "CONTEXT": CONTEXT}
+    result: dict[str, Any] = {}
+    for name, stmt in OPS.items():
+        ns = _per_call_ns(stmt, namespace, params.get("target_s", 0.02), params.get("repeat", 5))
+        code = compile(stmt, name, "exec")
+        counts = count_calls(lambda code=code: exec(code, namespace), times=10)
+        # exec() of the statement's module code is one call of ours
+        counts["py_calls"] -= 1
+        result[name] = {"ns": ns, **counts}
+    return result
+
+
+# -- captures ---------------------------------------------------------------------
+
+
+def _time_calls(action: Any, n: int, warmup: int) -> tuple[float, list[float], float]:
+    """(first call, per-call times after warm-up, in µs)."""
+    start = time.perf_counter_ns()
+    action()
+    first = (time.perf_counter_ns() - start) / 1e3
+    for _ in range(warmup):
+        action()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter_ns()
+        action()
+        times.append((time.perf_counter_ns() - start) / 1e3)
+    return first, times, _median(times)
+
+
+def capture(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Time until capture_message / capture_exception return, with a no-op transport."""
+    sdk = importlib.import_module(module)
+    seen = _init(sdk, params, noop=True)
+    assert seen is not None
+    n, warmup = params.get("n", 200), params.get("warmup", 20)
+    result: dict[str, Any] = {}
+
+    with sdk.isolation_scope() as scope:
+        _fill_scope(sdk, scope, tags=0, crumbs=100)
+        before = seen[0]
+        first, _, median = _time_calls(lambda: sdk.capture_message("something happened"), n, warmup)
+        counts = count_calls(lambda: sdk.capture_message("something happened"), times=3)
+        result["capture_message"] = {
+            "us": median,
+            "first_us": first,
+            **counts,
+            "sent": seen[0] - before,
+            "captured": n + warmup + 4,
+        }
+
+    with sdk.isolation_scope() as scope:
+        _fill_scope(sdk, scope, tags=10, crumbs=50)
+        errors = [deep_exception() for _ in range(n + warmup + 4)]
+        pending = iter(errors)
+        before = seen[0]
+        first, _, median = _time_calls(lambda: sdk.capture_exception(next(pending)), n, warmup)
+        counts = count_calls(lambda: sdk.capture_exception(next(pending)), times=3)
+        result["capture_exception"] = {
+            "us": median,
+            "first_us": first,
+            **counts,
+            "sent": seen[0] - before,
+            "captured": len(errors),
+        }
+    return result
+
+
+# -- delivery -------------------------------------------------------------------------
+
+
+def _wait_for_events(port: int, baseline: int, expected: int, timeout: float) -> int:
+    """Events the sink got since ``baseline``; waits until ``expected`` or no progress."""
+    deadline = time.monotonic() + timeout
+    last, last_change = -1, time.monotonic()
+    while True:
+        got = server_stats(port)["events"] - baseline
+        now = time.monotonic()
+        if got != last:
+            last, last_change = got, now
+        if got >= expected or now > deadline or now - last_change > 1.0:
+            return got
+        time.sleep(0.005)
+
+
+def _delta(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    return {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+
+
+def delivery(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Sustained delivery over HTTP: chunks that never overflow the queue, flushed."""
+    sdk = importlib.import_module(module)
+    _init(sdk, params, noop=False)
+    port, n, chunk = params["port"], params.get("n", 500), params.get("chunk", 50)
+    with sdk.isolation_scope() as scope:
+        _fill_scope(sdk, scope, tags=10, crumbs=50)
+        for _ in range(5):  # warm-up: lazy imports, the connection
+            sdk.capture_exception(deep_exception())
+        sdk.flush(timeout=30)
+        _wait_for_events(port, 0, 5, 10)
+        errors = [deep_exception() for _ in range(n)]
+        gc.collect()
+        before = server_stats(port)
+        caller_us = []
+        start = time.perf_counter()
+        for first in range(0, n, chunk):
+            for exc in errors[first : first + chunk]:
+                t0 = time.perf_counter_ns()
+                sdk.capture_exception(exc)
+                caller_us.append((time.perf_counter_ns() - t0) / 1e3)
+            sdk.flush(timeout=30)
+        delivered = _wait_for_events(port, before["events"], n, 30)
+        elapsed = time.perf_counter() - start
+    got = _delta(server_stats(port), before)
+    envelopes = max(got["event_envelopes"], 1)
+    return {
+        "events_per_s": delivered / elapsed,
+        "delivered": delivered,
+        "sent": n,
+        "caller_us": _median(caller_us),
+        "wire_bytes": got["event_body_bytes"] / envelopes,
+        "wire_header_bytes": got["event_header_bytes"] / envelopes,
+        "decoded_bytes": got["event_decoded_bytes"] / envelopes,
+        "requests": got["requests"],
+    }
+
+
+def burst(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``n`` captures as fast as the caller can go, then a flush: how many arrive."""
+    sdk = importlib.import_module(module)
+    _init(sdk, params, noop=False)
+    port, n = params["port"], params.get("n", 2000)
+    with sdk.isolation_scope() as scope:
+        _fill_scope(sdk, scope, tags=10, crumbs=50)
+        sdk.capture_message("warm-up")
+        sdk.flush(timeout=30)
+        _wait_for_events(port, 0, 1, 10)
+        before = server_stats(port)
+        rss0 = rss_bytes()
+        start = time.perf_counter()
+        for i in range(n):
+            sdk.capture_message(f"burst {i}")
+        caller_s = time.perf_counter() - start
+        rss1 = rss_bytes()
+        sdk.flush(timeout=params.get("flush_timeout", 60))
+        delivered = _wait_for_events(port, before["events"], n, 10)
+        elapsed = time.perf_counter() - start
+    return {
+        "delivered": delivered,
+        "sent": n,
+        "caller_us": caller_s / n * 1e6,
+        "until_flushed_s": elapsed,
+        "rss_growth_mb": (rss1 - rss0) / 2**20,
+    }
+
+
+# -- leaks -------------------------------------------------------------------------------
+
+
+def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """tracemalloc growth over the second half of ``n`` captures (no-op transport)."""
+    import tracemalloc
+
+    sdk = importlib.import_module(module)
+    seen = _init(sdk, params, noop=True)
+    assert seen is not None
+    n = params.get("n", 10_000)
+    sdk.set_tag("service", "bench")
+    tracemalloc.start()
+    marks = []
+    for i in range(n):
+        sdk.add_breadcrumb(category="step", message=f"step {i}", data={"i": i})
+        if i % 10 == 0:
+            sdk.capture_exception(deep_exception(3))
+        else:
+            sdk.capture_message(f"message {i}")
+        if i + 1 in (n // 2, n):
+            gc.collect()
+            marks.append(tracemalloc.get_traced_memory()[0])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "growth_bytes": marks[1] - marks[0],
+        "per_capture_bytes": (marks[1] - marks[0]) / (n - n // 2),
+        "traced_mid_bytes": marks[0],
+        "peak_bytes": peak,
+        "sent": seen[0],
+        "captured": n,
+    }
+
+
+WORKLOADS = {
+    "startup": startup,
+    "ops": ops,
+    "capture": capture,
+    "delivery": delivery,
+    "burst": burst,
+    "leak": leak,
+}

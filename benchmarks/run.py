@@ -1,0 +1,294 @@
+"""sentry_lite against sentry_sdk, side by side: ``python benchmarks/run.py [--quick]``.
+
+Every measurement runs in a fresh interpreter (``_child.py``) that reaches the SDK
+only through ``import X as sdk``; the two SDKs are interleaved A, B, B, A in every
+round, and the table shows medians, ratios (sentry_lite / sentry_sdk) and the
+deterministic counts (modules, Python calls) beside the timings. See
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from _report import METRICS, render_table, summarise  # noqa: E402
+from _server import start_sink  # noqa: E402
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+CHILD = os.path.join(HERE, "_child.py")
+MARKER = "BENCH-RESULT "
+FRAMEWORKS = (
+    "django",
+    "flask",
+    "fastapi",
+    "starlette",
+    "celery",
+    "sqlalchemy",
+    "redis",
+    "httpx",
+    "aiohttp",
+    "brotli",
+)
+
+# group -> (rounds, params), (quick rounds, quick params); a round is A, B, B, A
+GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]] = {
+    "import": ((5, {}), (1, {})),
+    "startup": ((5, {}), (1, {})),
+    "ops": ((3, {"target_s": 0.02, "repeat": 5}), (1, {"target_s": 0.002, "repeat": 3})),
+    "capture": ((3, {"n": 200, "warmup": 20}), (1, {"n": 20, "warmup": 3})),
+    "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
+    "burst": ((2, {"n": 2000}), (1, {"n": 200})),
+    "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
+}
+# the leak run is long and its signal is not timing: one run of each, A then B
+PATTERN = {"leak": (0, 1)}
+QUICK_PARAMS = {group: quick[1] for group, (_, quick) in GROUPS.items()}
+
+
+class Harness:
+    def __init__(self, args: argparse.Namespace, cache_dir: str) -> None:
+        self.sdks: list[str] = [args.a, args.b]
+        self.quick: bool = args.quick
+        self.rounds: int | None = args.rounds
+        self.env = _child_env(cache_dir)
+        self.workdir = cache_dir
+        self.sink = start_sink(args.port)
+        self.samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.errors: list[dict[str, Any]] = []
+
+    # -- running children ---------------------------------------------------------
+
+    def _run(self, cmd: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            cmd,
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def run_import(self, sdk: str, params: dict[str, Any]) -> dict[str, Any]:
+        code = (
+            f"import sys; b = set(sys.modules); import {sdk}; print(sorted(set(sys.modules) - b))"
+        )
+        proc = self._run([sys.executable, "-X", "importtime", "-c", code])
+        if proc.returncode != 0:
+            raise RuntimeError(proc.stderr.strip()[-2000:])
+        cumulative = None
+        for line in proc.stderr.splitlines():
+            if not line.startswith("import time:") or "|" not in line:
+                continue
+            _, cum, name = line.split("|")
+            if name.rstrip() == f" {sdk}":  # the top-level (unindented) entry
+                cumulative = int(cum.strip())
+        if cumulative is None:
+            raise RuntimeError(f"no -X importtime line for {sdk}")
+        added = ast.literal_eval(proc.stdout.strip().splitlines()[-1])
+        return {
+            "import_ms": cumulative / 1e3,
+            "modules": len(added),
+            "packages": sorted({m.split(".")[0] for m in added}),
+        }
+
+    def run_child(self, group: str, sdk: str, params: dict[str, Any]) -> dict[str, Any]:
+        if group == "import":
+            return self.run_import(sdk, params)
+        params = {"dsn": self.sink.dsn(), "port": self.sink.port, **params}
+        workload = "startup" if group == "startup_count" else group
+        proc = self._run([sys.executable, CHILD, workload, sdk, json.dumps(params)])
+        for line in proc.stdout.splitlines():
+            if line.startswith(MARKER):
+                result: dict[str, Any] = json.loads(line[len(MARKER) :])
+                return result
+        raise RuntimeError(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
+
+    def sample(self, group: str, sdk: str, params: dict[str, Any], keep: bool = True) -> None:
+        try:
+            result = self.run_child(group, sdk, params)
+        except Exception as exc:
+            self.errors.append({"group": group, "sdk": sdk, "error": str(exc)})
+            _say(f"  {group} {sdk}: FAILED ({str(exc).splitlines()[-1] if str(exc) else exc!r})")
+            return
+        if keep:
+            self.samples.setdefault(group, {}).setdefault(sdk, []).append(result)
+
+    # -- groups ---------------------------------------------------------------------
+
+    def run_group(self, group: str) -> None:
+        (rounds, params), (quick_rounds, quick_params) = GROUPS[group]
+        if self.quick:
+            rounds, params = quick_rounds, quick_params
+        if self.rounds is not None and group != "leak":
+            rounds = self.rounds
+        pattern = PATTERN.get(group, (0, 1, 1, 0))
+        started = time.monotonic()
+        warm = "warm-up, then " if group != "leak" else ""
+        _say(f"[{group}] {warm}{rounds} round(s) of {'ABBA'[: len(pattern)]}")
+        if group != "leak":  # the warm-up compiles byte code and fills caches; not kept
+            for sdk in self.sdks:
+                self.sample(group, sdk, QUICK_PARAMS[group], keep=False)
+        for _ in range(rounds):
+            for index in pattern:
+                self.sample(group, self.sdks[index], params)
+        if group == "startup":  # deterministic counts: once each
+            for sdk in self.sdks:
+                self.sample("startup_count", sdk, {"count": True})
+        _say(f"[{group}] done in {time.monotonic() - started:.1f} s")
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cpus, {platform.platform()}",
+            "versions": {sdk: _version(sdk) for sdk in self.sdks},
+            "sentry_lite_tree": _git_state(),
+            "quick": self.quick,
+            "dsn": self.sink.dsn(),
+            "dsn_has_port": self.sink.port != 80,
+            "frameworks_installed": [f for f in FRAMEWORKS if importlib.util.find_spec(f)],
+            "pattern": "each round runs A, B, B, A in fresh interpreters; medians over all runs",
+        }
+
+
+def _child_env(cache_dir: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # cached byte code, as in production
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(cache_dir, "pycache")
+    env["PYTHONHASHSEED"] = "0"  # stable call counts
+    return env
+
+
+def _version(module: str) -> str | None:
+    for dist in (module.replace("_", "-"), module):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _git_state() -> str | None:
+    spec = importlib.util.find_spec("sentry_lite")
+    if spec is None or spec.origin is None:
+        return None
+    where = os.path.dirname(os.path.dirname(spec.origin))
+    try:
+        sha = subprocess.run(
+            ["git", "-C", where, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", where, "status", "--porcelain", "sentry_lite"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"installed at {where}"
+    return f"{sha}{' + uncommitted changes' if dirty else ''} ({where})"
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke-test sizes: one round, tiny counts"
+    )
+    parser.add_argument("--only", default="", help=f"comma-separated groups: {','.join(GROUPS)}")
+    parser.add_argument("--rounds", type=int, help="rounds of A, B, B, A (default per group)")
+    parser.add_argument(
+        "--output",
+        help="JSON path (default benchmarks/results/latest.json, or "
+        "quick.json / partial.json for --quick / --only runs)",
+    )
+    parser.add_argument(
+        "--port",
+        default="auto",
+        help="sink port; auto = 80 when free (a DSN without a port), else any",
+    )
+    parser.add_argument("--a", default="sentry_lite", help=argparse.SUPPRESS)
+    parser.add_argument("--b", default="sentry_sdk", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    groups = [g.strip() for g in args.only.split(",") if g.strip()] or list(GROUPS)
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        _say(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}")
+        return 2
+    name = "quick.json" if args.quick else "partial.json" if args.only else "latest.json"
+    output = args.output or os.path.join(HERE, "results", name)
+    cache_dir = tempfile.mkdtemp(prefix="sentry-bench-")
+    harness = Harness(args, cache_dir)
+    try:
+        for group in groups:
+            harness.run_group(group)
+    finally:
+        harness.sink.stop()
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    summary = summarise(harness.samples, harness.sdks)
+    table = render_table(summary, harness.sdks)
+    meta = harness.meta()
+    report = {
+        "meta": meta,
+        "groups": groups,
+        "metrics": summary,
+        "errors": harness.errors,
+        "raw": harness.samples,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    with open(output, "w", encoding="utf-8") as out:
+        json.dump(report, out, indent=1, sort_keys=False)
+        out.write("\n")
+    with open(os.path.splitext(output)[0] + ".md", "w", encoding="utf-8") as out:
+        out.write(_markdown(meta, table))
+    print(_markdown(meta, table))
+    print(f"JSON: {output}")
+    if harness.errors:
+        print(f"{len(harness.errors)} child run(s) failed; see 'errors' in the JSON")
+    return 1 if harness.errors else 0
+
+
+def _markdown(meta: dict[str, Any], table: str) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+    modes = sorted({m.mode for m in METRICS if m.mode})
+    return (
+        f"{versions}; Python {meta['python']}; {meta['machine']}; {meta['date']}"
+        f"{' (QUICK: smoke-test sizes, not a measurement)' if meta['quick'] else ''}\n"
+        f"sentry_lite tree: {meta['sentry_lite_tree']}\n"
+        f"frameworks installed: {', '.join(meta['frameworks_installed']) or 'none'}; "
+        f"DSN {meta['dsn']} ({'with' if meta['dsn_has_port'] else 'without'} a port); "
+        f"transports: {'; '.join(modes)}\n\n{table}\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
