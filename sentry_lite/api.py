@@ -63,42 +63,45 @@ def is_initialized() -> bool:
     return active
 
 
+# The setters below are the hot path: one context-var read and one store.
+_isolation_get = _isolation_var.get
+_current_get = _current_var.get
+
+
 def _isolation() -> Scope:
-    scope = _isolation_var.get()
-    return scope if scope is not None else get_isolation_scope()
+    return _isolation_get() or get_isolation_scope()
 
 
 def _current() -> Scope:
-    scope = _current_var.get()
-    return scope if scope is not None else get_current_scope()
+    return _current_get() or get_current_scope()
 
 
 def set_tag(key: str, value: Any) -> None:
-    _isolation()._tags[key] = value
+    (_isolation_get() or get_isolation_scope())._tags[key] = value
 
 
 def set_tags(tags: Mapping[str, object]) -> None:
-    _isolation()._tags.update(tags)
+    (_isolation_get() or get_isolation_scope())._tags.update(tags)
 
 
 def remove_tag(key: str) -> None:
-    _isolation().remove_tag(key)
+    (_isolation_get() or get_isolation_scope())._tags.pop(key, None)
 
 
 def set_extra(key: str, value: Any) -> None:
-    _isolation()._extras[key] = value
+    (_isolation_get() or get_isolation_scope())._extras[key] = value
 
 
 def set_context(key: str, value: dict[str, Any]) -> None:
-    _isolation()._contexts[key] = value
+    (_isolation_get() or get_isolation_scope())._contexts[key] = value
 
 
 def set_user(value: dict[str, Any] | None) -> None:
-    _isolation()._user = value
+    (_isolation_get() or get_isolation_scope())._user = value
 
 
 def set_level(value: LogLevelStr) -> None:
-    _isolation()._level = value
+    (_isolation_get() or get_isolation_scope())._level = value
 
 
 def set_transaction_name(name: str, source: str | None = None) -> None:
@@ -108,7 +111,11 @@ def set_transaction_name(name: str, source: str | None = None) -> None:
 def add_breadcrumb(
     crumb: Breadcrumb | None = None, hint: BreadcrumbHint | None = None, **kwargs: Any
 ) -> None:
-    _isolation().add_breadcrumb(crumb, hint, **kwargs)
+    if crumb:
+        kwargs = {**crumb, **kwargs} if kwargs else dict(crumb)
+    elif not kwargs:
+        return
+    (_isolation_get() or get_isolation_scope())._add_crumb(kwargs, hint)
 
 
 def add_attachment(

@@ -43,6 +43,8 @@ _transport_override: list[Callable[[Options], Transport]] = []
 class NonRecordingClient:
     """The client in place before ``init()``: accepts everything, records nothing."""
 
+    recording = False
+
     def __init__(self) -> None:
         self.options = Options()
         self.transport: Transport | None = None
@@ -95,6 +97,8 @@ NON_RECORDING_CLIENT = NonRecordingClient()
 
 class Client:
     """Holds the options, the transport and the integrations of one ``init()``."""
+
+    recording = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) > 1:

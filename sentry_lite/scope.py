@@ -40,7 +40,12 @@ if TYPE_CHECKING:
 
 _isolation_var: ContextVar[Scope | None] = ContextVar("sentry_lite_isolation", default=None)
 _current_var: ContextVar[Scope | None] = ContextVar("sentry_lite_current", default=None)
-_global: list[Scope] = []  # zero or one element; a list so tests can reset it in place
+_isolation_get = _isolation_var.get
+_current_get = _current_var.get
+_global: list[Scope] = []
+# How many non-global scopes ever had a client bound; while none did, get_client() only
+# looks at the global scope.
+_scoped_clients = [0]  # zero or one element; a list so tests can reset it in place
 _global_processors: list[EventProcessor] = []
 
 
@@ -52,6 +57,7 @@ class Scope:
         "_attachments",
         "_breadcrumbs",
         "_client",
+        "_crumbs_shared",
         "_contexts",
         "_error_processors",
         "_event_processors",
@@ -72,6 +78,8 @@ class Scope:
     def __init__(self, ty: str | None = None, client: AnyClient | None = None) -> None:
         self._type = ty
         self._client: AnyClient | None = client
+        if client is not None:
+            _scoped_clients[0] += 1
         self._last_event_id: str | None = None
         self._propagation_context: PropagationContext | None = None
         self._span: Any = None
@@ -84,16 +92,18 @@ class Scope:
         self._level: str | None = None
         self._fingerprint: list[str] | None = None
         self._transaction: str | None = None
+        # Containers that change rarely are immutable (replaced on write) and shared by forks.
         self._transaction_info: dict[str, Any] = {}
         self._user: dict[str, Any] | None = None
         self._tags: dict[str, Any] = {}
         self._extras: dict[str, Any] = {}
         self._contexts: dict[str, dict[str, Any]] = {}
         self._breadcrumbs: deque[Breadcrumb] = deque(maxlen=_max_breadcrumbs(self._client))
+        self._crumbs_shared = False  # True: a fork shares the deque; copy before appending
         self._unprepared = 0
-        self._attachments: list[Attachment] = []
-        self._event_processors: list[EventProcessor] = []
-        self._error_processors: list[ErrorProcessor] = []
+        self._attachments: tuple[Attachment, ...] = ()
+        self._event_processors: tuple[EventProcessor, ...] = ()
+        self._error_processors: tuple[ErrorProcessor, ...] = ()
         self._span = None
         self._propagation_context = None
 
@@ -101,21 +111,24 @@ class Scope:
         """A copy with its own containers: neither side sees the other's later changes."""
         new = Scope.__new__(Scope)
         new._type = None
+        if self._client is not None:
+            _scoped_clients[0] += 1
         new._client = self._client
         new._last_event_id = self._last_event_id
         new._level = self._level
         new._fingerprint = self._fingerprint
         new._transaction = self._transaction
-        new._transaction_info = self._transaction_info.copy()
+        new._transaction_info = self._transaction_info
         new._user = self._user
         new._tags = self._tags.copy()
         new._extras = self._extras.copy()
         new._contexts = self._contexts.copy()
-        new._breadcrumbs = self._breadcrumbs.copy()
+        new._breadcrumbs = self._breadcrumbs
+        new._crumbs_shared = self._crumbs_shared = True
         new._unprepared = self._unprepared
-        new._attachments = self._attachments.copy()
-        new._event_processors = self._event_processors.copy()
-        new._error_processors = self._error_processors.copy()
+        new._attachments = self._attachments
+        new._event_processors = self._event_processors
+        new._error_processors = self._error_processors
         new._span = self._span
         new._propagation_context = self._propagation_context
         return new
@@ -130,6 +143,8 @@ class Scope:
 
     def set_client(self, client: AnyClient | None = None) -> None:
         """Bind ``client`` to this scope (``None`` unbinds)."""
+        if client is not None and self._type != "global":
+            _scoped_clients[0] += 1
         self._client = client
 
     @property
@@ -213,7 +228,7 @@ class Scope:
         """Name the transaction events of this scope belong to (and the active one)."""
         self._transaction = name
         if source:
-            self._transaction_info["source"] = source
+            self._transaction_info = {**self._transaction_info, "source": source}
         transaction = getattr(self._span, "containing_transaction", None)
         if transaction is not None:
             transaction.name = name
@@ -274,13 +289,16 @@ class Scope:
         self, crumb: Breadcrumb | None = None, hint: BreadcrumbHint | None = None, **kwargs: Any
     ) -> None:
         """Record a breadcrumb; ``before_breadcrumb`` may change or drop it."""
-        client = self.client
-        if not client.is_active():
-            return
-        new: dict[str, Any] = dict(crumb) if crumb else {}
-        if kwargs:
-            new.update(kwargs)
-        if not new:
+        if crumb:
+            self._add_crumb({**crumb, **kwargs} if kwargs else dict(crumb), hint)
+        elif kwargs:
+            self._add_crumb(kwargs, hint)
+
+    def _add_crumb(self, new: dict[str, Any], hint: BreadcrumbHint | None) -> None:
+        # Kept cheap: a timestamp and an append. Making the crumb JSON-safe and scrubbed
+        # happens once, at the first event that carries it. ``new`` is ours to keep.
+        client = self._client or get_client()
+        if not client.recording:
             return
         if "timestamp" not in new:
             new["timestamp"] = time()
@@ -289,25 +307,21 @@ class Scope:
         if "type" not in new:
             new["type"] = "default"
         options = client.options
-        hook = options.before_breadcrumb
-        if hook is not None:
-            try:
-                result = hook(new, hint or {})
-            except Exception:
-                client.log_error("before_breadcrumb raised; the breadcrumb is kept as it was")
-            else:
-                if result is None:
-                    client.log_debug("before_breadcrumb dropped a breadcrumb")
-                    return
-                new = dict(result)
+        if options.before_breadcrumb is not None:
+            result = _before_breadcrumb(client, new, hint)
+            if result is None:
+                return
+            new = result
         crumbs = self._breadcrumbs
-        if crumbs.maxlen != options.max_breadcrumbs:
+        if self._crumbs_shared or crumbs.maxlen != options.max_breadcrumbs:
             crumbs = self._breadcrumbs = deque(crumbs, maxlen=options.max_breadcrumbs)
+            self._crumbs_shared = False
         crumbs.append(new)  # type: ignore[arg-type]
         self._unprepared += 1
 
     def clear_breadcrumbs(self) -> None:
         self._breadcrumbs = deque(maxlen=self._breadcrumbs.maxlen)
+        self._crumbs_shared = False
         self._unprepared = 0
 
     def prepared_breadcrumbs(self, prepare: Callable[[Breadcrumb], object]) -> deque[Breadcrumb]:
@@ -330,16 +344,15 @@ class Scope:
         content_type: str | None = None,
         add_to_transactions: bool = False,
     ) -> None:
-        self._attachments.append(
-            Attachment(bytes, filename, path, content_type, add_to_transactions)
-        )
+        attachment = Attachment(bytes, filename, path, content_type, add_to_transactions)
+        self._attachments = (*self._attachments, attachment)
 
     def clear_attachments(self) -> None:
-        self._attachments = []
+        self._attachments = ()
 
     def add_event_processor(self, func: EventProcessor) -> None:
         """Run ``func(event, hint)`` on every event this scope applies to."""
-        self._event_processors.append(func)
+        self._event_processors = (*self._event_processors, func)
 
     def add_error_processor(
         self, func: ErrorProcessor, cls: type[BaseException] | None = None
@@ -353,7 +366,7 @@ class Scope:
                     return inner(event, exc_info)
                 return event
 
-        self._error_processors.append(func)
+        self._error_processors = (*self._error_processors, func)
 
     # -- merging -------------------------------------------------------------------
 
@@ -365,18 +378,21 @@ class Scope:
             self._fingerprint = scope._fingerprint
         if scope._transaction is not None:
             self._transaction = scope._transaction
-        self._transaction_info.update(scope._transaction_info)
+        if scope._transaction_info:
+            self._transaction_info = {**self._transaction_info, **scope._transaction_info}
         if scope._user is not None:
             self._user = scope._user
         self._tags.update(scope._tags)
         self._extras.update(scope._extras)
         self._contexts.update(scope._contexts)
         if scope._breadcrumbs:
+            self._breadcrumbs = deque(self._breadcrumbs, maxlen=self._breadcrumbs.maxlen)
+            self._crumbs_shared = False
             self._breadcrumbs.extend(scope._breadcrumbs)
             self._unprepared += min(scope._unprepared, len(scope._breadcrumbs))
-        self._attachments.extend(scope._attachments)
-        self._event_processors.extend(scope._event_processors)
-        self._error_processors.extend(scope._error_processors)
+        self._attachments += scope._attachments
+        self._event_processors += scope._event_processors
+        self._error_processors += scope._error_processors
         if scope._span is not None:
             self._span = scope._span
         if scope._propagation_context is not None:
@@ -533,6 +549,20 @@ def _epoch(value: Any) -> Any:
         except Exception:
             pass
     return str(value)
+
+
+def _before_breadcrumb(
+    client: AnyClient, crumb: dict[str, Any], hint: BreadcrumbHint | None
+) -> dict[str, Any] | None:
+    try:
+        result = client.options.before_breadcrumb(crumb, hint or {})
+    except Exception:
+        client.log_error("before_breadcrumb raised; the breadcrumb is kept as it was")
+        return crumb
+    if result is None:
+        client.log_debug("before_breadcrumb dropped a breadcrumb")
+        return None
+    return dict(result)
 
 
 def _sort_key(crumb: Breadcrumb) -> float:
@@ -703,12 +733,16 @@ def get_current_scope() -> Scope:
 
 def get_client() -> AnyClient:
     """The client bound to the current, isolation or global scope, in that order."""
-    current = _current_var.get()
-    if current is not None and current._client is not None:
-        return current._client
-    isolation = _isolation_var.get()
-    if isolation is not None and isolation._client is not None:
-        return isolation._client
+    if not _scoped_clients[0]:  # the common case: one client, bound to the global scope
+        if _global and _global[0]._client is not None:
+            return _global[0]._client
+        return _no_client()
+    scope = _current_get()
+    if scope is not None and scope._client is not None:
+        return scope._client
+    scope = _isolation_get()
+    if scope is not None and scope._client is not None:
+        return scope._client
     if _global and _global[0]._client is not None:
         return _global[0]._client
     return _no_client()
@@ -766,21 +800,25 @@ class _Use:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        _reset(_current_var, self._current_token)
-        if self._isolation_token is not None:
-            _reset(_isolation_var, self._isolation_token)
+        token = self._current_token
+        if token is not None:
+            try:
+                _current_var.reset(token)
+            except (ValueError, RuntimeError):
+                _restore(_current_var, token)
+        token = self._isolation_token
+        if token is not None:
+            try:
+                _isolation_var.reset(token)
+            except (ValueError, RuntimeError):
+                _restore(_isolation_var, token)
 
 
-def _reset(var: ContextVar[Scope | None], token: Token[Scope | None] | None) -> None:
-    if token is None:
-        return
-    try:
-        var.reset(token)
-    except (ValueError, RuntimeError):
-        # Exited in another context than entered (a generator resumed elsewhere):
-        # restore the value by hand.
-        old = token.old_value
-        var.set(None if old is Token.MISSING else old)
+def _restore(var: ContextVar[Scope | None], token: Token[Scope | None]) -> None:
+    # The block was left in another context than it was entered in (a generator
+    # resumed elsewhere): set the previous value by hand instead of raising.
+    old = token.old_value
+    var.set(None if old is Token.MISSING else old)
 
 
 class _ForkOnEnter(_Use):
@@ -794,9 +832,16 @@ class _ForkOnEnter(_Use):
         self._current_token = None
 
     def __enter__(self) -> Scope:
-        self._current = get_current_scope().fork()
-        self._isolation = get_isolation_scope().fork() if self._both else None
-        return super().__enter__()
+        current = (_current_get() or get_current_scope()).fork()
+        self._current = current
+        if self._both:
+            isolation = (_isolation_get() or get_isolation_scope()).fork()
+            self._isolation = isolation
+            self._isolation_token = _isolation_var.set(isolation)
+        else:
+            self._isolation = None
+        self._current_token = _current_var.set(current)
+        return current
 
 
 def new_scope() -> _Use:
@@ -887,6 +932,7 @@ def iter_scopes() -> Iterator[Scope]:
 def _reset_all_scopes() -> None:
     """Forget every scope of this process and context (for tests)."""
     del _global[:]
+    _scoped_clients[0] = 0
     _isolation_var.set(None)
     _current_var.set(None)
 

@@ -115,7 +115,7 @@ def test_new_scope_undoes_everything_on_exit_nested_too(sentry_events: list[Any]
         sentry_lite.capture_message("middle")
     assert sentry_lite.get_current_scope() is outer
     assert outer._tags == {"outer": "1"}
-    assert outer._event_processors == []
+    assert outer._event_processors == ()
     sentry_lite.capture_message("outer")
     inner, middle, last = sentry_events
     assert inner["tags"] == {"outer": "1", "first": "1", "second": "1"}
