@@ -393,3 +393,43 @@ def test_scope_calls_before_init_do_nothing_and_raise_nothing() -> None:
         sentry_lite.flush()
     assert not sentry_lite.is_initialized()
     assert list(sentry_lite.get_isolation_scope()._breadcrumbs) == []
+
+
+def test_update_from_scope_and_kwargs() -> None:
+    source = Scope()
+    source.set_tag("t", "source")
+    source.set_user({"id": "source"})
+    source.set_level("warning")
+    target = Scope()
+    target.set_tag("t", "target")
+    target.set_tag("keep", "1")
+    target.update_from_scope(source)
+    assert target._tags == {"t": "source", "keep": "1"}
+    assert target.user == {"id": "source"} and target.level == "warning"
+    target.update_from_kwargs(
+        user={"id": "kw"}, level="error", extras={"e": 1}, contexts={"c": {"x": 1}},
+        tags={"t": "kw"}, fingerprint=["a", "b"],
+    )
+    assert target._tags["t"] == "kw" and target.user == {"id": "kw"}
+    assert target.level == "error" and target.fingerprint == ["a", "b"]
+    assert target._extras == {"e": 1} and target._contexts == {"c": {"x": 1}}
+
+
+def test_set_transaction_name_names_events(sentry_events: list[Any]) -> None:
+    sentry_lite.set_transaction_name("/checkout/{id}", source="route")
+    sentry_lite.capture_message("x")
+    assert sentry_events[0]["transaction"] == "/checkout/{id}"
+    assert sentry_events[0]["transaction_info"] == {"source": "route"}
+
+
+def test_client_bound_to_a_scope_wins_inside_it(sentry_init: Any) -> None:
+    from sentry_lite.client import Client
+    from sentry_lite.testing import CapturingTransport
+
+    sentry_init()
+    other = CapturingTransport()
+    with sentry_lite.new_scope() as scope:
+        scope.set_client(Client(transport=other))
+        sentry_lite.capture_message("to the other client")
+    sentry_lite.capture_message("to the main client")
+    assert [e["message"] for e in other.events] == ["to the other client"]
