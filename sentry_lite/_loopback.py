@@ -34,6 +34,7 @@ from sentry_lite.envelope import Envelope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Mapping
     from typing import Any
 
@@ -174,6 +175,9 @@ class LoopbackServer:
     project answer 404 and requests without the key answer 401 (unless a
     scripted ``Reply`` says otherwise). ``port=0`` picks a free port.
 
+    With ``certfile`` (and ``keyfile``) it speaks TLS and its ``dsn`` is https;
+    with ``client_ca`` too it demands a client certificate signed by that CA.
+
     Absolute request targets (``POST http://host/api/1/envelope/``, what a
     forward proxy receives) are accepted too, so ``server.url`` can stand in for
     an HTTP proxy in front of any DSN host (``RecordedRequest.proxied``).
@@ -186,10 +190,14 @@ class LoopbackServer:
         *,
         port: int = 0,
         reply: Reply | None = None,
+        certfile: str | None = None,
+        keyfile: str | None = None,
+        client_ca: str | None = None,
     ) -> None:
         self.project_id = project_id
         self.public_key = public_key
         self._port = port
+        self._tls = (certfile, keyfile, client_ca) if certfile else None
         self._cond = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._default = reply or Reply()
@@ -220,6 +228,8 @@ class LoopbackServer:
     def _listen(self) -> None:
         server = _Server(("127.0.0.1", self._port), _Handler)
         server.owner = self
+        if self._tls is not None:
+            server.socket = self._tls_context().wrap_socket(server.socket, server_side=True)
         self._port = server.server_address[1]
         self._release = threading.Event()
         self._server = server
@@ -228,6 +238,18 @@ class LoopbackServer:
             name=f"LoopbackServer:{self._port}", daemon=True,
         )
         self._thread.start()
+
+    def _tls_context(self) -> ssl.SSLContext:
+        import ssl
+
+        assert self._tls is not None
+        certfile, keyfile, client_ca = self._tls
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile or "", keyfile)
+        if client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(client_ca)
+        return context
 
     def go_down(self) -> None:
         """Close the port and every open connection: clients get "connection refused"."""
@@ -266,11 +288,13 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def dsn(self) -> str:
-        return f"http://{self.public_key}@127.0.0.1:{self.port}/{self.project_id}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self.public_key}@127.0.0.1:{self.port}/{self.project_id}"
 
     @property
     def envelope_url(self) -> str:

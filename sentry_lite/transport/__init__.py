@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from sentry_lite._options import Options
     from sentry_lite.envelope import Envelope, Item
     from sentry_lite.types import Event
 
@@ -24,7 +25,7 @@ class Transport:
 
     parsed_dsn: Dsn | None = None
 
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, options: Options | Mapping[str, Any] | None = None) -> None:
         self.options = options
         dsn = options.get("dsn") if options is not None else None
         self.parsed_dsn = Dsn(dsn) if dsn else None

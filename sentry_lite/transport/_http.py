@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Any
 
+    from sentry_lite._options import Options
     from sentry_lite.envelope import Envelope, Item
+
+    OptionsLike = Options | Mapping[str, Any]
 
 # Measured on typical events (15 KB of JSON): level 3 compresses to within 4 %
 # of level 9 in a sixth of the time; levels 1 and 3 cost the same.
@@ -46,7 +49,7 @@ def rfc3339(timestamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"
 
 
-def _option(options: Mapping[str, Any] | None, name: str, default: Any) -> Any:
+def _option(options: OptionsLike | None, name: str, default: Any) -> Any:
     if options is None:
         return default
     value = options.get(name)
@@ -58,7 +61,7 @@ class HttpTransport(Transport):
 
     def __init__(
         self,
-        options: Mapping[str, Any] | None = None,
+        options: OptionsLike | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,

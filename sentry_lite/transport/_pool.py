@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite._dsn import Dsn
+    from sentry_lite._options import Options
+
+    OptionsLike = Options | Mapping[str, Any]
 
     SocketOption = tuple[int, int, int | bytes]
 
@@ -41,7 +44,7 @@ def _keepalive_options() -> list[SocketOption]:
     return found
 
 
-def socket_options(options: Mapping[str, Any]) -> list[SocketOption] | None:
+def socket_options(options: OptionsLike) -> list[SocketOption] | None:
     """The socket options of the pool's connections (None: urllib3's defaults)."""
     given = options.get("socket_options")
     keep_alive = bool(options.get("keep_alive"))
@@ -66,7 +69,7 @@ def _env_proxy(kind: str, host: str) -> str | None:
     return proxy
 
 
-def choose_proxy(options: Mapping[str, Any], dsn: Dsn) -> str | None:
+def choose_proxy(options: OptionsLike, dsn: Dsn) -> str | None:
     """The proxy URL to use for ``dsn``, if any.
 
     An ``https_proxy`` / ``http_proxy`` option wins; ``""`` turns the proxy off.
@@ -85,7 +88,7 @@ def choose_proxy(options: Mapping[str, Any], dsn: Dsn) -> str | None:
     return None
 
 
-def _ca_certs(options: Mapping[str, Any]) -> str | None:
+def _ca_certs(options: OptionsLike) -> str | None:
     given = options.get("ca_certs")
     if given:
         return str(given)
@@ -99,7 +102,7 @@ def _ca_certs(options: Mapping[str, Any]) -> str | None:
     return certifi.where()
 
 
-def pool_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
+def pool_kwargs(options: OptionsLike) -> dict[str, Any]:
     """Keyword arguments shared by the PoolManager and ProxyManager we build."""
     kwargs: dict[str, Any] = {
         "num_pools": NUM_POOLS,
@@ -121,7 +124,7 @@ def pool_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _proxy_headers(options: Mapping[str, Any], proxy: str) -> dict[str, str]:
+def _proxy_headers(options: OptionsLike, proxy: str) -> dict[str, str]:
     headers = dict(options.get("proxy_headers") or {})
     auth = urllib3.util.parse_url(proxy).auth
     if auth and not any(key.lower() == "proxy-authorization" for key in headers):
@@ -129,7 +132,7 @@ def _proxy_headers(options: Mapping[str, Any], proxy: str) -> dict[str, str]:
     return headers
 
 
-def make_pool(options: Mapping[str, Any], dsn: Dsn) -> urllib3.PoolManager:
+def make_pool(options: OptionsLike, dsn: Dsn) -> urllib3.PoolManager:
     """A PoolManager (or a proxy manager) configured from the client options."""
     kwargs = pool_kwargs(options)
     proxy = choose_proxy(options, dsn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -38,9 +39,8 @@ def clock() -> Clock:
     return Clock()
 
 
-def _transport(server: LoopbackServer, clock: Clock | None = None, **options: object) -> HttpTransport:
-    kwargs = {"clock": clock} if clock is not None else {}
-    return HttpTransport(build_options(server.dsn, options), wall_clock=lambda: WALL, **kwargs)
+def _transport(server: LoopbackServer, clock: Clock, **options: object) -> HttpTransport:
+    return HttpTransport(build_options(server.dsn, options), clock=clock, wall_clock=lambda: WALL)
 
 
 @pytest.fixture
@@ -61,7 +61,8 @@ def make(server: LoopbackServer, clock: Clock) -> Iterator[object]:
 def event_envelope(n: int = 0, **extra: object) -> Envelope:
     event_id = f"{n:032x}"
     envelope = Envelope(headers={"event_id": event_id})
-    envelope.add_event({"event_id": event_id, "message": f"event {n}", **extra})
+    event: dict[str, Any] = {"event_id": event_id, "message": f"event {n}", **extra}
+    envelope.add_event(event)  # type: ignore[arg-type]
     return envelope
 
 
@@ -243,7 +244,9 @@ def test_rate_limit_header_on_a_200_is_honoured(
 # -- client reports ------------------------------------------------------------------
 
 
-def test_reports_piggy_back_and_flush_sends_them_alone(server: LoopbackServer, make: object) -> None:
+def test_reports_piggy_back_and_flush_sends_them_alone(
+    server: LoopbackServer, make: object
+) -> None:
     transport = make()  # type: ignore[operator]
     transport.record_lost_event("before_send", "error")
     transport.record_lost_event("sample_rate", "transaction", quantity=3)
@@ -354,12 +357,12 @@ def test_first_failure_backs_off_instead_of_knocking_for_each_envelope(
 def test_ten_thousand_captures_against_a_slow_server(server: LoopbackServer, make: object) -> None:
     transport = make()  # type: ignore[operator]
     server.slow(0.02)
-    payload = {"message": "x" * 500}
+    payload = "x" * 500
     tracemalloc.start()
     try:
         for n in range(10_000):
             envelope = Envelope(headers={"event_id": f"{n:032x}"})
-            envelope.add_event({"event_id": f"{n:032x}", **payload})
+            envelope.add_event({"event_id": f"{n:032x}", "message": payload})
             transport.capture_envelope(envelope)
         during = len(server.requests)
         _, peak = tracemalloc.get_traced_memory()

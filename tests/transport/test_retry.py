@@ -8,7 +8,7 @@ from sentry_lite.transport._retry import Retention, envelope_size
 
 def _envelope(n: int, size: int = 10) -> Envelope:
     envelope = Envelope(headers={"n": n})
-    envelope.add_event({"x": "y" * size})
+    envelope.add_event({"message": "y" * size})
     return envelope
 
 

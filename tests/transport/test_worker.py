@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -37,7 +38,7 @@ def test_thread_starts_on_first_submit_and_runs_jobs_in_order() -> None:
         assert not worker.is_alive and _worker_threads() == []
         seen: list[tuple[int, bool]] = []
         for n in range(5):
-            assert worker.submit(lambda n=n: seen.append((n, is_sdk_thread())))
+            assert worker.submit(functools.partial(lambda n: seen.append((n, is_sdk_thread())), n))
         assert worker.is_alive
         assert worker.flush(10) is True
         assert seen == [(n, True) for n in range(5)]
@@ -54,7 +55,7 @@ def test_full_queue_refuses_the_newest() -> None:
     try:
         assert worker.submit(gate)
         assert gate.entered.wait(10)  # the gate is running, the queue is empty
-        results = [worker.submit(lambda n=n: ran.append(n)) for n in range(5)]
+        results = [worker.submit(functools.partial(ran.append, n)) for n in range(5)]
         assert results == [True, True, True, False, False]
         assert worker.pending() == 4
         gate.opened.set()
@@ -73,7 +74,8 @@ def test_flush_gives_up_after_its_timeout_and_reports_pending() -> None:
         worker.submit(gate)
         worker.submit(lambda: None)
         assert gate.entered.wait(10)
-        assert worker.flush(0.05, lambda pending, timeout: calls.append((pending, timeout))) is False
+        record = lambda pending, timeout: calls.append((pending, timeout))  # noqa: E731
+        assert worker.flush(0.05, record) is False
         assert calls == [(2, 0.05)]
         gate.opened.set()
         assert worker.flush(10) is True
@@ -247,9 +249,9 @@ def test_forking_while_the_worker_is_busy_never_deadlocks_the_child() -> None:
             pid = _fork()
             if pid == 0:  # pragma: no cover - child
                 signal.alarm(20)  # a deadlocked child dies of SIGALRM: exit code -14
-                ran: list[int] = []
-                worker.submit(lambda: ran.append(1))
-                os._exit(0 if worker.flush(10) and ran == [1] else 5)
+                ran = threading.Event()
+                worker.submit(ran.set)
+                os._exit(0 if worker.flush(10) and ran.is_set() else 5)
             codes.append(_wait_child(pid))
         assert codes == [0] * 20
     finally:
