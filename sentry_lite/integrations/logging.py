@@ -1,0 +1,221 @@
+"""Logging: log records become breadcrumbs (INFO and up) and events (ERROR and up).
+
+Every record a logger handles passes through ``Logger.callHandlers``, which is wrapped
+(so loggers that do not propagate are seen too); the record still goes to its handlers
+as before. Levels are read from the ``LoggingIntegration`` the current client holds:
+``level`` for breadcrumbs, ``event_level`` for events, ``None`` turns either off. A
+record with ``exc_info`` becomes an exception event (``mechanism: logging, handled:
+true``). Never recorded: loggers passed to :func:`ignore_logger`, the SDK's own
+``sentry_lite.*`` loggers, and anything logged in the SDK's own worker thread (urllib3's
+records about our deliveries), so the SDK never reports about itself.
+
+``logging`` is not imported by ``init()``: the wrap is installed when the application
+imports it (at once if it already has).
+"""
+
+from __future__ import annotations
+
+from sentry_lite import api
+from sentry_lite.integrations import Integration, active, patch
+from sentry_lite.integrations._importhook import when_imported
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import logging
+    from types import ModuleType
+    from typing import Any
+
+    from sentry_lite.types import Breadcrumb, Event, Hint
+
+DEFAULT_LEVEL = 20  # logging.INFO
+DEFAULT_EVENT_LEVEL = 40  # logging.ERROR
+
+_ignored: set[str] = {"sentry_lite.errors"}
+_ignored_patterns: list[str] = []
+_state: dict[str, Any] = {}
+
+
+def ignore_logger(name: str) -> None:
+    """Never turn records of logger ``name`` into breadcrumbs or events.
+
+    ``name`` may be a glob pattern (``"myapp.noisy.*"``).
+    """
+    if any(ch in name for ch in "*?["):
+        if name not in _ignored_patterns:
+            _ignored_patterns.append(name)
+    else:
+        _ignored.add(name)
+
+
+def _level_number(value: Any, what: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError(f"LoggingIntegration {what} must be a level (int or name) or None")
+    if isinstance(value, int):
+        return value
+    names = {"CRITICAL": 50, "FATAL": 50, "ERROR": 40, "WARNING": 30, "WARN": 30,
+             "INFO": 20, "DEBUG": 10, "NOTSET": 0}
+    number = names.get(value.upper())
+    if number is None:
+        raise ValueError(f"LoggingIntegration {what}: unknown level name {value!r}")
+    return number
+
+
+def level_name(levelno: int) -> str:
+    """The Sentry level for a logging level number."""
+    if levelno >= 50:
+        return "fatal"
+    if levelno >= 40:
+        return "error"
+    if levelno >= 30:
+        return "warning"
+    if levelno >= 20:
+        return "info"
+    return "debug"
+
+
+class LoggingIntegration(Integration):
+    """Breadcrumbs and events from the ``logging`` module."""
+
+    identifier = "logging"
+
+    def __init__(
+        self,
+        level: int | str | None = DEFAULT_LEVEL,
+        event_level: int | str | None = DEFAULT_EVENT_LEVEL,
+        sentry_logs_level: int | str | None = DEFAULT_LEVEL,
+    ) -> None:
+        self.level = _level_number(level, "level")
+        self.event_level = _level_number(event_level, "event_level")
+        # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
+        self.sentry_logs_level = sentry_logs_level
+
+    @staticmethod
+    def setup_once() -> None:
+        when_imported("logging", _install, LoggingIntegration.identifier)
+
+
+# -- the hook --------------------------------------------------------------------------
+
+
+def _install(logging_module: ModuleType) -> None:
+    import threading
+
+    logger_class = logging_module.Logger
+    original = logger_class.callHandlers
+    _state["standard"] = _standard_attributes(logging_module)
+    _state["local"] = threading.local()
+
+    def callHandlers(self: logging.Logger, record: logging.LogRecord) -> None:
+        integration = active(LoggingIntegration.identifier)
+        if integration is not None and _recordable(record):
+            _record(integration, record)
+        original(self, record)
+
+    patch(LoggingIntegration.identifier, logger_class, "callHandlers", callHandlers)
+
+
+def _standard_attributes(logging_module: ModuleType) -> frozenset[str]:
+    blank = logging_module.LogRecord("", 0, "", 0, "", (), None)
+    return frozenset(vars(blank)) | {"message", "asctime", "taskName"}
+
+
+def _in_sdk_thread() -> bool:
+    try:
+        from sentry_lite.transport._worker import is_sdk_thread
+    except ImportError:  # pragma: no cover - the worker module is part of the package
+        return False
+    return is_sdk_thread()
+
+
+def _recordable(record: logging.LogRecord) -> bool:
+    name = record.name
+    if name in _ignored or name.startswith("sentry_lite."):
+        return False
+    if _ignored_patterns:
+        from fnmatch import fnmatchcase
+
+        if any(fnmatchcase(name, pattern) for pattern in _ignored_patterns):
+            return False
+    return not _in_sdk_thread()
+
+
+def _record(integration: LoggingIntegration, record: logging.LogRecord) -> None:
+    """Turn ``record`` into an event and/or a breadcrumb; never raises."""
+    local = _state["local"]
+    if getattr(local, "busy", False):
+        return  # a record logged while we capture one: not ours to report
+    local.busy = True
+    try:
+        levelno = record.levelno
+        event_level = integration.event_level
+        if event_level is not None and levelno >= event_level:
+            _capture(record)
+        level = integration.level
+        if level is not None and levelno >= level:
+            api.add_breadcrumb(_breadcrumb(record), hint={"log_record": record})
+    except Exception:
+        pass
+    finally:
+        local.busy = False
+
+
+def _message(record: logging.LogRecord) -> str:
+    try:
+        return record.getMessage()
+    except Exception:
+        return str(record.msg)
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    standard: frozenset[str] = _state.get("standard", frozenset())
+    return {
+        key: value
+        for key, value in vars(record).items()
+        if key not in standard and not key.startswith("_")
+    }
+
+
+def _breadcrumb(record: logging.LogRecord) -> Breadcrumb:
+    return {
+        "type": "log",
+        "level": level_name(record.levelno),
+        "category": record.name,
+        "message": _message(record),
+        "timestamp": record.created,
+        "data": _extras(record),
+    }
+
+
+def _capture(record: logging.LogRecord) -> None:
+    from sentry_lite.scope import get_client, get_current_scope
+
+    client = get_client()
+    exc_info = record.exc_info
+    event: Event
+    hint: Hint
+    if exc_info and exc_info[0] is not None and exc_info[1] is not None:
+        from sentry_lite._event.exceptions import event_from_exception
+
+        event, hint = event_from_exception(
+            exc_info, client.options, {"type": "logging", "handled": True}
+        )
+    else:
+        event, hint = {}, {}
+    hint["log_record"] = record
+    event["level"] = level_name(record.levelno)
+    event["logger"] = record.name
+    params = record.args
+    event["logentry"] = {
+        "message": record.msg if isinstance(record.msg, str) else repr(record.msg),
+        "formatted": _message(record),
+        "params": list(params) if isinstance(params, (tuple, list)) else params or [],
+    }
+    extras = _extras(record)
+    if extras:
+        event["extra"] = extras
+    get_current_scope().capture_event(event, hint)
+
+
+__all__ = ["LoggingIntegration", "ignore_logger"]
