@@ -47,8 +47,10 @@ def _fallback(value: Any) -> Any:
 
 def json_dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; unknown objects become their repr, never an error."""
+    # "replace": a lone surrogate (a file name decoded with surrogateescape...) must
+    # not make the whole payload invalid UTF-8, which the server would reject.
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_fallback).encode(
-        "utf-8", "surrogatepass"
+        "utf-8", "replace"
     )
 
 
