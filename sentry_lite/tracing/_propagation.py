@@ -45,6 +45,29 @@ class PropagationContext:
         self.dynamic_sampling_context = dynamic_sampling_context
         self.sample_rand = sample_rand
 
+    def get_sample_rand(self) -> float:
+        """This trace's ``sample_rand``: the incoming one, else derived from the trace id."""
+        rand = self.sample_rand
+        if rand is None:
+            from sentry_lite.tracing._sampling import sample_rand_for
+
+            rand = self.sample_rand = sample_rand_for(self.trace_id)
+        return rand
+
+    def to_traceparent(self) -> str:
+        """The ``sentry-trace`` value: the incoming decision, or none (deferred)."""
+        flag = "" if self.parent_sampled is None else ("-1" if self.parent_sampled else "-0")
+        return f"{self.trace_id}-{self.span_id}{flag}"
+
+    def get_dynamic_sampling_context(self, options: Any = None, dsn: Any = None) -> dict[str, str]:
+        """The incoming DSC (frozen), else one for a trace this SDK heads, without span keys."""
+        incoming = self.dynamic_sampling_context
+        if incoming is not None:
+            return incoming
+        from sentry_lite.tracing._dsc import build_dsc
+
+        return build_dsc(self.trace_id, options, dsn, sample_rand=self.get_sample_rand())
+
     def trace_context(self) -> dict[str, Any]:
         """The ``contexts.trace`` of an event captured outside any span."""
         context: dict[str, Any] = {"trace_id": self.trace_id, "span_id": self.span_id}
