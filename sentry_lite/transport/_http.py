@@ -102,7 +102,7 @@ class HttpTransport(Transport):
             return
         if not self._worker.submit(lambda: self._send(kept)):
             for item in kept.items:
-                self._reports.record_item("queue_overflow", item)
+                self.record_lost_event("queue_overflow", item=item)
         elif self._exited:
             # Captured after our exit hook ran (another atexit hook, a finalizer).
             self._worker.flush(self.shutdown_timeout)

@@ -157,8 +157,8 @@ class BackgroundWorker:
         """
         deadline = self._clock() + max(timeout, 0.0)
         with self._cond:
-            if self._killed or self._idle():
-                return self._idle()
+            if self._killed or self._idle() or threading.current_thread() is self._thread:
+                return self._idle()  # (a job flushing its own worker would wait for itself)
             pending = self.pending()
         if callback is not None:
             try:

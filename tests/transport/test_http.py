@@ -405,3 +405,44 @@ def test_the_worker_thread_is_recognisable(server: LoopbackServer, make: object)
     assert transport.flush(10)
     names = [t.name for t in threading.enumerate()]
     assert "sentry_lite.HttpTransport" in names
+
+
+def test_a_resent_envelope_carries_the_time_of_its_last_attempt(server: LoopbackServer) -> None:
+    wall = [1_000.0]
+    transport = HttpTransport(build_options(server.dsn), wall_clock=lambda: wall[0])
+    try:
+        server.script(503)
+        transport.capture_envelope(event_envelope(1))
+        assert server.wait_for_requests(1)
+        wall[0] = 2_000.0
+        assert transport.flush(10)
+    finally:
+        transport.kill()
+    first, second = server.requests
+    assert first.envelope is not None and second.envelope is not None
+    assert first.envelope.headers["sent_at"] == rfc3339(1_000.0)
+    # The server corrects clock drift with sent_at: it must be the time of this attempt.
+    assert second.envelope.headers["sent_at"] == rfc3339(2_000.0)
+
+
+def test_overflowing_transactions_count_their_spans(server: LoopbackServer, make: object) -> None:
+    transport = make(transport_queue_size=1)  # type: ignore[operator]
+    server.hang()
+    transport.capture_envelope(event_envelope(0))
+    assert server.wait_for_requests(1)
+    transport.capture_envelope(event_envelope(1))  # fills the queue
+    transport.capture_envelope(transaction_envelope(2))  # two spans plus the root
+    assert transport.pending_client_reports() == {
+        ("queue_overflow", "transaction"): 1,
+        ("queue_overflow", "span"): 3,
+    }
+
+
+def test_flush_from_inside_the_worker_does_not_wait_for_itself(
+    server: LoopbackServer, make: object
+) -> None:
+    transport = make()  # type: ignore[operator]
+    results: list[bool] = []
+    transport._worker.submit(lambda: results.append(transport.flush(30)))
+    assert transport._worker.flush(10)  # True: the inner flush did not sit out its 30 s
+    assert results == [False]  # it returned at once; the job running it was still pending
