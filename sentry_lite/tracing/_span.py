@@ -1,0 +1,362 @@
+"""Spans and transactions.
+
+A :class:`Transaction` is the root span of one service's part of a trace and the unit sent to
+Sentry; its children are plain :class:`Span` objects that record themselves on it when they
+finish (at most ``MAX_SPANS``; the rest are counted as ``buffer_overflow``).
+
+``with span:`` makes the span the active one for the block: a fork of the current scope holding
+the span is installed in the context variable, so concurrent asyncio tasks and threads each see
+their own active span, and the previous one comes back at exit.
+"""
+
+from __future__ import annotations
+
+from random import getrandbits
+from time import perf_counter, time
+
+from sentry_lite.tracing._status import SPANSTATUS, http_status_to_span_status
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from contextvars import ContextVar, Token
+    from types import ModuleType, TracebackType
+    from typing import Any
+
+    from sentry_lite.scope import Scope
+    from sentry_lite.tracing._transaction import Transaction
+
+MAX_SPANS = 1000
+
+_scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
+
+
+def _scopes() -> ModuleType:
+    if not _scope_module:
+        import sentry_lite.scope
+
+        _scope_module.append(sentry_lite.scope)
+    return _scope_module[0]
+
+
+def new_span_id() -> str:
+    return f"{getrandbits(64):016x}"
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    return float(value.timestamp())  # a datetime
+
+
+class Span:
+    """A timed operation inside a trace."""
+
+    __slots__ = (
+        "_data",
+        "_measurements",
+        "_perf",
+        "_tags",
+        "_token",
+        "_tx",
+        "description",
+        "op",
+        "origin",
+        "parent_span_id",
+        "same_process_as_parent",
+        "sampled",
+        "span_id",
+        "start_timestamp",
+        "status",
+        "timestamp",
+        "trace_id",
+    )
+
+    def __init__(
+        self,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        parent_span_id: str | None = None,
+        same_process_as_parent: bool = True,
+        sampled: bool | None = None,
+        op: str | None = None,
+        description: str | None = None,
+        status: str | None = None,
+        start_timestamp: Any = None,
+        origin: str = "manual",
+        name: str | None = None,
+        containing_transaction: Transaction | None = None,
+        **_ignored: Any,  # scope=, hub=, instrumenter=... of the official SDK: no effect here
+    ) -> None:
+        if trace_id is None:
+            from sentry_lite.tracing._propagation import new_trace_id
+
+            trace_id = new_trace_id()
+        self._setup(trace_id, parent_span_id, sampled, containing_transaction, op,
+                    description if description is not None else name, origin)
+        if span_id is not None:
+            self.span_id = span_id
+        self.same_process_as_parent = same_process_as_parent
+        self.status = status
+        if start_timestamp is not None:
+            self.start_timestamp = _epoch(start_timestamp)
+
+    def _setup(
+        self,
+        trace_id: str,
+        parent_span_id: str | None,
+        sampled: bool | None,
+        transaction: Transaction | None,
+        op: str | None,
+        description: str | None,
+        origin: str,
+    ) -> None:
+        self.trace_id = trace_id
+        self.span_id = f"{getrandbits(64):016x}"
+        self.parent_span_id = parent_span_id
+        self.same_process_as_parent = True
+        self.sampled = sampled
+        self._tx = transaction
+        self.op = op
+        self.description = description
+        self.origin = origin
+        self.status = None
+        self.timestamp: float | None = None
+        self._tags: dict[str, Any] | None = None
+        self._data: dict[str, Any] | None = None
+        self._measurements: dict[str, Any] | None = None
+        self._token: Token[Any] | None = None
+        self.start_timestamp = time()
+        self._perf = perf_counter()
+
+    # -- tree ----------------------------------------------------------------------
+
+    def start_child(
+        self,
+        op: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        origin: str = "manual",
+        **kwargs: Any,
+    ) -> Span:
+        """A new span under this one, in the same transaction and with its decision."""
+        child = Span.__new__(Span)
+        child._setup(self.trace_id, self.span_id, self.sampled, self._tx, op,
+                     description if description is not None else name, origin)
+        if kwargs:
+            child._update(kwargs)
+        return child
+
+    def _update(self, kwargs: dict[str, Any]) -> None:
+        for key in ("status", "same_process_as_parent", "span_id"):
+            if kwargs.get(key) is not None:
+                setattr(self, key, kwargs[key])
+        if kwargs.get("start_timestamp") is not None:
+            self.start_timestamp = _epoch(kwargs["start_timestamp"])
+        for key, value in (kwargs.get("tags") or {}).items():
+            self.set_tag(key, value)
+        for key, value in (kwargs.get("data") or {}).items():
+            self.set_data(key, value)
+
+    @property
+    def containing_transaction(self) -> Transaction | None:
+        return self._tx
+
+    @property
+    def name(self) -> str | None:
+        return self.description
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self.description = value
+
+    # -- data ----------------------------------------------------------------------
+
+    def set_tag(self, key: str, value: Any) -> None:
+        tags = self._tags
+        if tags is None:
+            tags = self._tags = {}
+        tags[key] = value
+
+    def set_data(self, key: str, value: Any) -> None:
+        data = self._data
+        if data is None:
+            data = self._data = {}
+        data[key] = value
+
+    def update_data(self, data: dict[str, Any]) -> None:
+        for key, value in data.items():
+            self.set_data(key, value)
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        self.set_data(key, value)
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        if self._tags is None:
+            self._tags = {}
+        return self._tags
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = {}
+        return self._data
+
+    def set_status(self, value: str) -> None:
+        self.status = value
+
+    def set_http_status(self, http_status: int) -> None:
+        """Record an HTTP response status and the span status it maps to."""
+        self.set_tag("http.status_code", str(http_status))
+        self.set_data("http.response.status_code", http_status)
+        self.status = http_status_to_span_status(http_status)
+
+    def is_success(self) -> bool:
+        return self.status == SPANSTATUS.OK
+
+    def set_measurement(self, name: str, value: float, unit: str = "") -> None:
+        measurements = self._measurements
+        if measurements is None:
+            measurements = self._measurements = {}
+        measurements[name] = {"value": value, "unit": unit} if unit else {"value": value}
+
+    # -- finishing -----------------------------------------------------------------
+
+    def finish(self, scope: Scope | None = None, end_timestamp: Any = None) -> str | None:
+        """Stop the clock (once); a sampled span then joins its transaction."""
+        if self.timestamp is not None:
+            return None
+        if end_timestamp is None:
+            self.timestamp = self.start_timestamp + (perf_counter() - self._perf)
+        else:
+            self.timestamp = _epoch(end_timestamp)
+        tx = self._tx
+        if tx is not None and self.sampled and tx is not self:
+            tx._record(self)
+        return None
+
+    def __enter__(self) -> Span:
+        scopes = _scopes()
+        var = scopes._current_var
+        parent = var.get()
+        if parent is None:
+            parent = scopes.get_current_scope()
+        scope = parent.fork()
+        scope._span = self
+        self._entered(scope)
+        self._token = var.set(scope)
+        return self
+
+    def _entered(self, scope: Scope) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and self.status is None:
+            self.status = SPANSTATUS.INTERNAL_ERROR
+        try:
+            self.finish()
+        finally:
+            token, self._token = self._token, None
+            if token is not None:
+                _restore(_scopes()._current_var, token)
+
+    # -- propagation ---------------------------------------------------------------
+
+    def to_traceparent(self) -> str:
+        """The ``sentry-trace`` header value for requests made inside this span."""
+        sampled = self.sampled
+        if sampled is None:
+            return f"{self.trace_id}-{self.span_id}"
+        return f"{self.trace_id}-{self.span_id}-{'1' if sampled else '0'}"
+
+    def get_dynamic_sampling_context(self) -> dict[str, str] | None:
+        tx = self._tx
+        return tx.get_dynamic_sampling_context() if tx is not None else None
+
+    def to_baggage(self) -> str | None:
+        """The ``baggage`` header value (the transaction's DSC), ``None`` outside one."""
+        dsc = self.get_dynamic_sampling_context()
+        if not dsc:
+            return None
+        from sentry_lite.tracing._headers import format_baggage
+
+        return format_baggage(dsc)
+
+    def iter_headers(self) -> Iterator[tuple[str, str]]:
+        """``("sentry-trace", ...)`` and, inside a transaction, ``("baggage", ...)``."""
+        yield "sentry-trace", self.to_traceparent()
+        baggage = self.to_baggage()
+        if baggage:
+            yield "baggage", baggage
+
+    def get_trace_context(self) -> dict[str, Any]:
+        """The ``contexts.trace`` of events that happen inside this span."""
+        context: dict[str, Any] = {
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "origin": self.origin,
+        }
+        if self.parent_span_id:
+            context["parent_span_id"] = self.parent_span_id
+        if self.op is not None:
+            context["op"] = self.op
+        if self.description is not None:
+            context["description"] = self.description
+        if self.status is not None:
+            context["status"] = self.status
+        return context
+
+    def to_json(self) -> dict[str, Any]:
+        """The span as it goes into a transaction's ``spans``."""
+        out: dict[str, Any] = {
+            "trace_id": self.trace_id,
+            "span_id": self.span_id,
+            "parent_span_id": self.parent_span_id,
+            "same_process_as_parent": self.same_process_as_parent,
+            "start_timestamp": self.start_timestamp,
+            "timestamp": self.timestamp,
+            "origin": self.origin,
+        }
+        if self.op is not None:
+            out["op"] = self.op
+        if self.description is not None:
+            out["description"] = self.description
+        if self.status is not None:
+            out["status"] = self.status
+        _add_bags(out, self)
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} op={self.op!r} description={self.description!r} "
+            f"trace_id={self.trace_id} span_id={self.span_id} sampled={self.sampled}>"
+        )
+
+
+def _restore(var: ContextVar[Any], token: Token[Any]) -> None:
+    try:
+        var.reset(token)
+    except (ValueError, RuntimeError):
+        # Left in another context than entered (a generator resumed elsewhere).
+        old = token.old_value
+        var.set(None if old is token.MISSING else old)
+
+
+def _add_bags(out: dict[str, Any], span: Span) -> None:
+    if span._tags:
+        out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in span._tags.items()}
+    if span._data:
+        from sentry_lite._event.serializer import serialize_databag
+
+        out["data"] = serialize_databag(span._data)
+    if span._measurements:
+        out["measurements"] = dict(span._measurements)
+
+
+__all__ = ["MAX_SPANS", "Span", "new_span_id"]
