@@ -167,6 +167,69 @@ async def flush_async(
     await asyncio.get_running_loop().run_in_executor(None, flush, timeout, callback)
 
 
+# -- tracing -----------------------------------------------------------------------------
+
+
+def start_transaction(
+    transaction: Any = None,
+    instrumenter: Any = None,
+    custom_sampling_context: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Start a transaction (sampled per the options); ``with`` it to make it active."""
+    return _current().start_transaction(
+        transaction, custom_sampling_context=custom_sampling_context, **kwargs
+    )
+
+
+def start_span(**kwargs: Any) -> Any:
+    """Start a child of the active span; ``with`` it to make it active."""
+    return _current().start_span(**kwargs)
+
+
+def get_current_span(scope: Scope | None = None) -> Any:
+    """The active span, or ``None``."""
+    return (scope if scope is not None else _current())._span
+
+
+def continue_trace(
+    environ_or_headers: Any,
+    op: str | None = None,
+    name: str | None = None,
+    source: str | None = None,
+    origin: str = "manual",
+) -> Any:
+    """Join the trace of incoming headers (or a WSGI environ): a transaction to start."""
+    return _isolation().continue_trace(environ_or_headers, op, name, source, origin)
+
+
+def get_traceparent() -> str | None:
+    """The ``sentry-trace`` header value for an outgoing request."""
+    return _current().get_traceparent()
+
+
+def get_baggage() -> str | None:
+    """The ``baggage`` header value for an outgoing request."""
+    return _current().get_baggage()
+
+
+def set_measurement(name: str, value: float, unit: str = "") -> None:
+    """Record a measurement on the active transaction."""
+    span = _current()._span
+    transaction = getattr(span, "containing_transaction", None)
+    if transaction is not None:
+        transaction.set_measurement(name, value, unit)
+
+
+def trace(
+    func: Any = None, *, op: str | None = None, name: str | None = None, **kwargs: Any
+) -> Any:
+    """``@trace`` / ``@trace(op=..., name=...)``: run the function in a child span."""
+    from sentry_lite.tracing._decorator import trace as decorate
+
+    return decorate(func, op=op, name=name, **kwargs)
+
+
 __all__ = [
     "add_attachment",
     "add_breadcrumb",
@@ -174,12 +237,16 @@ __all__ = [
     "capture_exception",
     "capture_message",
     "configure_scope",
+    "continue_trace",
     "flush",
     "flush_async",
+    "get_baggage",
     "get_client",
     "get_current_scope",
+    "get_current_span",
     "get_global_scope",
     "get_isolation_scope",
+    "get_traceparent",
     "init",
     "is_initialized",
     "isolation_scope",
@@ -190,10 +257,14 @@ __all__ = [
     "set_context",
     "set_extra",
     "set_level",
+    "set_measurement",
     "set_tag",
     "set_tags",
     "set_transaction_name",
     "set_user",
+    "start_span",
+    "start_transaction",
+    "trace",
     "use_isolation_scope",
     "use_scope",
 ]

@@ -283,6 +283,67 @@ class Scope:
             return context
         return self.get_active_propagation_context().trace_context()
 
+    # -- tracing (implemented in sentry_lite.tracing, loaded on first use) --------------
+
+    def start_transaction(
+        self,
+        transaction: Any = None,
+        instrumenter: Any = None,
+        custom_sampling_context: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """A sampled (or not) transaction; ``with`` it to make it the active span."""
+        from sentry_lite.tracing._ops import start_transaction
+
+        return start_transaction(self, transaction, custom_sampling_context, kwargs)
+
+    def start_span(self, instrumenter: Any = None, **kwargs: Any) -> Any:
+        """A child of the active span (or a span outside any transaction)."""
+        span = self._span
+        if span is not None:
+            return span.start_child(**kwargs)
+        from sentry_lite.tracing._ops import start_orphan_span
+
+        return start_orphan_span(self, kwargs)
+
+    def continue_trace(
+        self,
+        environ_or_headers: Any,
+        op: str | None = None,
+        name: str | None = None,
+        source: str | None = None,
+        origin: str = "manual",
+    ) -> Any:
+        """Join the trace of incoming headers (or a WSGI environ); a transaction to start."""
+        from sentry_lite.tracing._ops import continue_trace
+
+        return continue_trace(self, environ_or_headers, op, name, source, origin)
+
+    def get_traceparent(self, *args: Any, **kwargs: Any) -> str | None:
+        """The ``sentry-trace`` header value for an outgoing request."""
+        from sentry_lite.tracing._ops import traceparent
+
+        return traceparent(self)
+
+    def get_baggage(self, *args: Any, **kwargs: Any) -> str | None:
+        """The ``baggage`` header value (Sentry's members) for an outgoing request."""
+        from sentry_lite.tracing._ops import baggage
+
+        return baggage(self) or None
+
+    def get_dynamic_sampling_context(self) -> dict[str, str] | None:
+        from sentry_lite.tracing._ops import dynamic_sampling_context
+
+        return dynamic_sampling_context(self)
+
+    def iter_trace_propagation_headers(
+        self, *args: Any, span: Any = None, **kwargs: Any
+    ) -> Iterator[tuple[str, str]]:
+        """``(name, value)`` of the ``sentry-trace`` and ``baggage`` headers to send."""
+        from sentry_lite.tracing._ops import iter_headers
+
+        return iter_headers(self, span)
+
     # -- breadcrumbs ---------------------------------------------------------------
 
     def add_breadcrumb(
