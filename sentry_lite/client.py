@@ -211,6 +211,7 @@ class Client:
         prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
         if prepared is None:
             self._lost("event_processor", category)
+            self._lost_spans("event_processor", event)
             return None
         event = prepared
         apply_defaults(event, options, self._integration_names)
@@ -219,10 +220,28 @@ class Client:
         final = self._before_send(event, hint, category)
         if final is None:
             self._lost("before_send", category)
+            self._lost_spans("before_send", event)
             return None
+        if "dynamic_sampling_context" not in hint:
+            hint["dynamic_sampling_context"] = self._dynamic_sampling_context(final, scopes)
         self._send(final, hint, category)
         event_id: str | None = final.get("event_id")
         return event_id
+
+    def _lost_spans(self, reason: str, event: Event) -> None:
+        # A dropped transaction loses its spans too (itself counted as one).
+        if event.get("type") == "transaction":
+            self._lost(reason, "span", len(event.get("spans") or ()) + 1)
+
+    def _dynamic_sampling_context(self, event: Event, scopes: list[Scope]) -> Any:
+        """The envelope ``trace`` header: the DSC of the trace the event belongs to."""
+        try:
+            from sentry_lite.tracing._ops import dsc_for_event
+
+            return dsc_for_event(event, scopes, self)
+        except Exception:
+            self.log_error("could not build the dynamic sampling context")
+            return None
 
     def _ignored(self, hint: Hint) -> bool:
         exc_info = hint.get("exc_info")
