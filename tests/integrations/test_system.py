@@ -61,7 +61,9 @@ def test_explicit_integrations_come_first_and_replace_the_default(sentry_init) -
     assert list(client.integrations)[:2] == ["logging", "counting"]
 
 
-def test_default_integrations_false_keeps_only_the_explicit_ones(sentry_init, sentry_events) -> None:
+def test_default_integrations_false_keeps_only_the_explicit_ones(
+    sentry_init, sentry_events
+) -> None:
     client = sentry_init(default_integrations=False, integrations=[DedupeIntegration()])
     assert list(client.integrations) == ["dedupe"]
     sentry_lite.capture_message("hi")
@@ -102,7 +104,7 @@ def test_explicit_integration_that_does_not_enable_makes_init_raise(sentry_init)
 
 
 def test_a_default_that_does_not_enable_is_skipped(sentry_init, monkeypatch) -> None:
-    import sentry_lite.integrations as integrations
+    from sentry_lite import integrations
 
     defaults = (*integrations.DEFAULT_INTEGRATIONS, f"{__name__}.Refusing")
     monkeypatch.setattr(integrations, "DEFAULT_INTEGRATIONS", defaults)
@@ -197,9 +199,10 @@ def test_importing_one_integration_imports_no_other(python) -> None:
             before = set(sys.modules)
             importlib.import_module("sentry_lite.integrations." + name)
             new = set(sys.modules) - before
+            own = "sentry_lite.integrations." + name
             out[name] = sorted(
                 m for m in new
-                if m.startswith("sentry_lite.integrations.") and m != "sentry_lite.integrations." + name
+                if m.startswith("sentry_lite.integrations.") and m != own
                 and not m.startswith("sentry_lite.integrations._")
             )
             for m in new:
