@@ -170,7 +170,10 @@ class HttpTransport(Transport):
 
     def _without_limited(self, envelope: Envelope) -> Envelope | None:
         """``envelope`` minus its rate-limited items (counted); None if nothing is left."""
-        limits, now = self._limits, self._clock()
+        limits = self._limits
+        if limits.empty:
+            return envelope
+        now = self._clock()
         if limits.is_empty(now):
             return envelope
         kept = []
@@ -190,6 +193,8 @@ class HttpTransport(Transport):
     # -- the worker thread ----------------------------------------------------------
 
     def _send(self, envelope: Envelope) -> None:
+        if not self._limits.empty and self._limits.is_empty(self._clock()):
+            self._limits = RateLimits()  # all expired: back to the cheap check
         kept = self._without_limited(envelope)
         if kept is None:
             return

@@ -133,10 +133,11 @@ class RateLimits:
     consistent one (the transport swaps a single reference).
     """
 
-    __slots__ = ("_until",)
+    __slots__ = ("_until", "empty")
 
     def __init__(self, until: Mapping[str, float] | None = None) -> None:
         self._until: dict[str, float] = dict(until or {})
+        self.empty = not self._until  # no limit at all, expired or not (a cheap first check)
 
     def disabled_until(self, category: str) -> float:
         """The deadline of ``category`` (the later of its own and the global one); 0 if none."""

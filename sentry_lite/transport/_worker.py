@@ -91,9 +91,11 @@ class BackgroundWorker:
     def _fresh_state(self) -> None:
         from collections import deque
 
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._queue: deque[Job] = deque()
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # None once it has ended
+        self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
         self._next_retry: float | None = None
@@ -112,12 +114,15 @@ class BackgroundWorker:
 
     def submit(self, job: Job) -> bool:
         """Queue ``job``; False (job not queued) when the queue is full or the worker killed."""
-        with self._cond:
+        # The hot path: the raw lock (it is the condition's), no notify unless needed.
+        with self._lock:
             if self._killed or len(self._queue) >= self.queue_size:
                 return False
             self._queue.append(job)
-            self._ensure_thread()
-            self._cond.notify()
+            if self._thread is None:
+                self._ensure_thread()
+            elif self._sleeping:
+                self._cond.notify()
         return True
 
     def schedule_retry(self, delay: float) -> None:
@@ -208,7 +213,7 @@ class BackgroundWorker:
 
     def _ensure_thread(self) -> None:
         # Called with the lock held.
-        if self._killed or self.is_alive:
+        if self._killed or self._thread is not None:
             return
         thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread = thread
@@ -224,16 +229,22 @@ class BackgroundWorker:
     def _run(self) -> None:
         _local.sdk = True
         me = threading.current_thread()
-        while True:
-            task = self._next_task(me)
-            if task is None:
-                return
-            try:
-                self._call(task)
-            finally:
-                with self._cond:
-                    self._active = False
-                    self._cond.notify_all()
+        try:
+            while True:
+                task = self._next_task(me)
+                if task is None:
+                    return
+                try:
+                    self._call(task)
+                finally:
+                    with self._cond:
+                        self._active = False
+                        self._cond.notify_all()
+        finally:
+            with self._cond:
+                if self._thread is me:
+                    self._thread = None  # the next submit starts a new one
+                self._cond.notify_all()
 
     def _next_task(self, me: threading.Thread) -> Job | None:
         with self._cond:
@@ -251,7 +262,11 @@ class BackgroundWorker:
                 timeout = None
                 if self._next_retry is not None:
                     timeout = max(self._next_retry - self._clock(), 0.0)
-                self._cond.wait(timeout)
+                self._sleeping = True
+                try:
+                    self._cond.wait(timeout)
+                finally:
+                    self._sleeping = False
 
     def _retry_due(self) -> bool:
         if self._force_seq > self._forced_seq:
