@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sentry_lite.types import Breadcrumb
 
 _REQUEST = "_sentry_lite_request"
+_SPAN = "_sentry_lite_span"
 MAX_COMMAND_LENGTH = 1024
 
 
@@ -70,24 +71,41 @@ def _patch_http_client(module: ModuleType) -> None:
             except Exception:
                 info = None
         vars(self)[_REQUEST] = info
-        return original_putrequest(self, method, url, *args, **kwargs)
+        result = original_putrequest(self, method, url, *args, **kwargs)
+        if info is not None:
+            from sentry_lite.tracing._outgoing import start_request  # span and trace headers
+
+            vars(self)[_SPAN] = start_request(
+                self, method, info["url"], info.get("http.query"), info.get("http.fragment")
+            )
+        return result
 
     def getresponse(self: Any, *args: Any, **kwargs: Any) -> Any:
         info = vars(self).pop(_REQUEST, None)
+        span = vars(self).pop(_SPAN, None)
         try:
             response = original_getresponse(self, *args, **kwargs)
         except BaseException:
             if info is not None:
                 _http_breadcrumb(info, None, None)
+            _finish_span(span, None)
             raise
         if info is not None:
             status = getattr(response, "status", None)
             _http_breadcrumb(info, status, getattr(response, "reason", None))
+            _finish_span(span, status)
         return response
 
     owner = StdlibIntegration.identifier
     patch(owner, connection_class, "putrequest", putrequest)
     patch(owner, connection_class, "getresponse", getresponse)
+
+
+def _finish_span(span: Any, status: int | None) -> None:
+    if span is not None:
+        from sentry_lite.tracing._outgoing import finish_request
+
+        finish_request(span, status, failed=status is None)
 
 
 def _request_info(connection: Any, method: str, url: str) -> dict[str, Any] | None:
