@@ -20,6 +20,7 @@ from sentry_lite.tracing._sampling import (
     format_sample_rand,
     incoming_sample_rand,
     parse_rate,
+    parse_sample_rand,
 )
 from sentry_lite.tracing._span import Span
 from sentry_lite.tracing._transaction import Transaction
@@ -129,8 +130,8 @@ def incoming_context(carrier: Any, options: Any, dsn: Any) -> PropagationContext
     dsc: dict[str, str] | None = None
     if items:
         dsc = items
-        if dsc.get("sample_rand") != format_sample_rand(rand):
-            dsc["sample_rand"] = format_sample_rand(rand)
+        if parse_sample_rand(dsc.get("sample_rand")) is None:
+            dsc["sample_rand"] = format_sample_rand(rand)  # the one we derived
     return PropagationContext(
         trace_id=trace_id,
         parent_span_id=parent_span_id,
