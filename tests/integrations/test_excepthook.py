@@ -71,7 +71,8 @@ def test_without_excepthook_integration_nothing_is_captured_by_the_hook(python) 
             f"DSN = {server.dsn!r}\n"
             + CRASH.replace("OPTIONS", "disabled_integrations=['excepthook']")
         )
-        assert not server.wait_for_events(1, timeout=0.5)
+        # The process has exited: whatever it sent was acknowledged before that.
+        assert server.events == []
     assert result.returncode == 1
     assert "previous hook saw RuntimeError" in result.stderr
 
