@@ -212,6 +212,15 @@ class Bugsink:
             stored.append(StoredEvent(json.loads(data), title, tags.get(event_pk, {})))
         return stored
 
+    def envelopes(self) -> list[bytes]:
+        """Every envelope the server received (decompressed, the last 1000), oldest first.
+
+        Bugsink keeps them all, also those whose items it drops (transactions, client reports).
+        """
+        with contextlib.closing(_connect_readonly(self.database)) as db:
+            rows = db.execute("SELECT data FROM ingest_envelope ORDER BY id").fetchall()
+        return [bytes(data) for (data,) in rows]
+
     def event(self, event_id: str) -> StoredEvent:
         """The stored event with this ``event_id`` (32 hex digits); KeyError if absent."""
         for stored in self.events():

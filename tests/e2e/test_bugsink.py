@@ -18,6 +18,7 @@ import pytest
 from bugsink_server import Bugsink, StoredEvent
 
 import sentry_lite
+from sentry_lite.envelope import Envelope
 
 # The first test also waits for Bugsink's one-time install (about 15 s; more on a slow mirror).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -161,9 +162,7 @@ def test_exception_arrives_with_frames_source_and_locals(
     assert frames[1]["vars"]["request_path"] == "'/users/u-404'"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="sentry_lite sends no pre_context/post_context yet (DESIGN section 3)"
-)
+@pytest.mark.xfail(reason="sentry_lite sends no pre_context/post_context yet (DESIGN section 3)")
 def test_frames_carry_five_lines_of_source_around_the_line(
     bugsink: Bugsink, bugsink_dsn: str
 ) -> None:
@@ -260,6 +259,34 @@ def test_a_burst_of_events_all_arrive_once(bugsink: Bugsink, bugsink_dsn: str) -
     for event_id in sent:
         assert event_id is not None
         assert stored_ids.count(event_id) == 1
+
+
+def test_transactions_are_held_back_once_bugsink_refuses_them(
+    bugsink: Bugsink, bugsink_dsn: str
+) -> None:
+    # Bugsink answers every envelope with "X-Sentry-Rate-Limits: 86400:transaction;span:...".
+    already = len(bugsink.envelopes())
+    _send(bugsink_dsn, traces_sample_rate=1.0)
+    event_id = sentry_lite.capture_message("first contact: the server states its limits")
+    _flush()
+    with (
+        sentry_lite.start_transaction(name="e2e-held-back", op="task"),
+        sentry_lite.start_span(op="db.query"),
+    ):
+        pass
+    _flush()
+
+    received = [Envelope.deserialize(raw) for raw in bugsink.envelopes()[already:]]
+    items = [item for envelope in received for item in envelope.items]
+    assert [item.get_event()["event_id"] for item in items if item.type == "event"] == [event_id]
+    assert not [item for item in items if item.type == "transaction"]
+    discarded = [
+        (entry["reason"], entry["category"], entry["quantity"])
+        for item in items
+        if item.type == "client_report"
+        for entry in item.payload.json["discarded_events"]
+    ]
+    assert ("ratelimit_backoff", "transaction", 1) in discarded
 
 
 CHILD = """
