@@ -18,7 +18,7 @@ from sentry_lite import _log
 from sentry_lite._event.breadcrumbs import prepare_breadcrumb
 from sentry_lite._event.defaults import apply_defaults
 from sentry_lite._event.exceptions import event_from_exception, exc_info_from_error
-from sentry_lite._event.scrubber import EventScrubber
+from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._options import Options, build_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
@@ -118,9 +118,8 @@ class Client:
             self.transport: Transport | None = _transport_override[-1](options)
         else:
             self.transport = make_transport(options)
-        self._scrubber: EventScrubber = options.event_scrubber or EventScrubber(
-            send_default_pii=options.send_default_pii
-        )
+        # filtering happens while serializing (breadcrumbs, events) and building frames
+        self._scrubber: Any = scrubber_for(options)
         self._random = random.Random()
         self.integrations: dict[str, Integration] = {}
         from sentry_lite.integrations import setup_integrations  # the layer above the client
@@ -208,6 +207,10 @@ class Client:
             event["timestamp"] = time()
         if options.attach_stacktrace and category == "error":
             self._attach_stacktrace(event)
+        own_crumbs = event.get("breadcrumbs")
+        if isinstance(own_crumbs, dict):
+            for crumb in own_crumbs.get("values") or ():
+                self._prepare_breadcrumb(crumb)
         prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
         if prepared is None:
             self._lost("event_processor", category)
@@ -215,8 +218,7 @@ class Client:
             return None
         event = prepared
         apply_defaults(event, options, self._integration_names)
-        self._scrubber.scrub_event(event)
-        event = serialize_event(event, options)
+        event = serialize_event(event, options, self._scrubber)
         final = self._before_send(event, hint, category)
         if final is None:
             self._lost("before_send", category)
@@ -277,19 +279,12 @@ class Client:
         return bool(rate >= 1 or self._random.random() < rate)
 
     def _attach_stacktrace(self, event: Event) -> None:
-        if "exception" in event or "threads" in event or "stacktrace" in event:
-            return
-        from sentry_lite._event.frames import current_stacktrace
+        from sentry_lite._event.frames import attach_current_stacktrace
 
-        event["threads"] = {
-            "values": [
-                {"stacktrace": current_stacktrace(self.options), "crashed": False, "current": True}
-            ]
-        }
+        attach_current_stacktrace(event, self.options)
 
     def _prepare_breadcrumb(self, crumb: Breadcrumb) -> None:
-        prepare_breadcrumb(crumb, self.options)
-        self._scrubber.scrub_breadcrumb(crumb)
+        prepare_breadcrumb(crumb, self.options, self._scrubber)
 
     def _before_send(self, event: Event, hint: Hint, category: str) -> Event | None:
         hook = (

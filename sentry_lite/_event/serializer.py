@@ -1,48 +1,218 @@
-"""Bounded, JSON-safe conversion of what users hand us."""
+"""The last step before an event leaves the pipeline: JSON-safe, bounded, scrubbed.
+
+Only the parts that users fill in are converted here (``extra``, ``user``, ``contexts``,
+``request``, ``tags``, top-level strings...); frames' locals were converted when the
+frames were built and breadcrumbs when they were first used. Everything that is cut or
+filtered is described in the event's ``_meta``. User objects are never mutated: every
+container is a new one.
+"""
 
 from __future__ import annotations
 
-import math
+from sentry_lite._event.breadcrumbs import breadcrumbs_meta, normalize_level
+from sentry_lite._event.databag import (
+    FILTERED,
+    Walker,
+    filtered_meta,
+    merge_meta,
+    truncate,
+)
+from sentry_lite._event.saferepr import safe_repr
+from sentry_lite._event.scrubber import (
+    overrides_scrub_event,
+    policy_of,
+    scrubber_for,
+    sends_pii,
+)
+from sentry_lite.consts import DEFAULT_MAX_VALUE_LENGTH
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from sentry_lite._event.scrubber import KeyPolicy
     from sentry_lite._options import Options
     from sentry_lite.types import Event
 
-_MAX_REPR = 1024
+    Meta = dict[str, Any]
+
+MAX_TAG_LENGTH = 200
+_TEXT_FIELDS = ("message", "transaction", "logger")
+_REQUEST_BAGS = ("headers", "cookies", "env", "data")
+_REQUEST_TEXT = ("url", "method", "fragment", "api_target", "inferred_content_type")
 
 
-def safe_repr(value: Any) -> str:
-    try:
-        text = repr(value)
-    except Exception:
-        return "<broken repr>"
-    return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
-
-
-def _safe(value: Any, depth: int) -> Any:
-    if value is None or isinstance(value, (bool, int, str)):
+def _text(value: Any) -> str:
+    if isinstance(value, str):
         return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if depth >= 5:
-        return safe_repr(value)
-    if isinstance(value, dict):
-        return {str(k): _safe(v, depth + 1) for k, v in list(value.items())[:50]}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_safe(v, depth + 1) for v in list(value)[:50]]
-    return safe_repr(value)
+    if isinstance(value, (int, float)):  # bool included
+        return str(value)
+    return safe_repr(value, MAX_TAG_LENGTH)
 
 
-def serialize_databag(value: Any) -> Any:
-    return _safe(value, 0)
+class _EventSerializer:
+    __slots__ = ("limit", "meta", "pii", "policy", "walker")
+
+    def __init__(self, options: Options, scrubber: Any) -> None:
+        self.limit = options.max_value_length or DEFAULT_MAX_VALUE_LENGTH
+        self.policy: KeyPolicy = policy_of(scrubber)
+        self.pii = sends_pii(scrubber)
+        self.walker = Walker(self.limit, policy=self.policy, custom_repr=options.custom_repr)
+        self.meta: Meta = {}
+
+    def note(self, path: tuple[str, ...], meta: Meta | None) -> None:
+        if meta:
+            merge_meta(self.meta, path, meta)
+
+    def bag(self, value: Any, path: tuple[str, ...]) -> Any:
+        converted, meta = self.walker.bag(value)
+        self.note(path, meta)
+        return converted
+
+    def text(self, value: Any, path: tuple[str, ...], limit: int | None = None) -> str:
+        converted, meta = truncate(_text(value), limit or self.limit)
+        self.note(path, meta)
+        return converted
+
+    # -- parts ----------------------------------------------------------------------
+
+    def tags(self, tags: Any) -> dict[str, Any]:
+        """Tag values stay strings or numbers; Relay rejects empty ones and line breaks."""
+        out: dict[str, Any] = {}
+        if not isinstance(tags, dict):
+            return out
+        for key, value in list(tags.items())[:1000]:
+            if value is None:
+                continue
+            name = key if type(key) is str else _text(key)
+            if len(name) > MAX_TAG_LENGTH:
+                name = self.text(name, ("tags",), MAX_TAG_LENGTH)
+            cls = type(value)
+            if cls is int or cls is float or cls is bool:
+                if name:
+                    out[name] = value
+                continue
+            text = value if cls is str else _text(value)
+            if "\n" in text or "\r" in text:
+                text = " ".join(text.splitlines())
+            if not name or not text:
+                continue
+            if len(text) > MAX_TAG_LENGTH:
+                text = self.text(text, ("tags", name), MAX_TAG_LENGTH)
+            out[name] = text
+        return out
+
+    def user(self, user: Any) -> Any:
+        if isinstance(user, dict) and not self.pii and "ip_address" in user:
+            user = {k: v for k, v in user.items() if k != "ip_address"}
+            self.note(("user", "ip_address"), {"": {"rem": [["!config", "x"]]}})
+        return self.bag(user, ("user",))
+
+    def contexts(self, contexts: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not isinstance(contexts, dict):
+            return out
+        for key, value in list(contexts.items()):
+            if value is None:
+                continue
+            name = key if type(key) is str else _text(key)
+            converted = self.bag(value, ("contexts", name))
+            out[name] = converted if isinstance(converted, dict) else {"value": converted}
+        return out
+
+    def request(self, request: Any) -> Any:
+        if not isinstance(request, dict):
+            return self.bag(request, ("request",))
+        out: dict[str, Any] = {}
+        for key, value in list(request.items()):
+            if value is None:
+                continue
+            path = ("request", key)
+            if key in _REQUEST_TEXT:
+                out[key] = self.text(value, path)
+            elif key == "query_string" and isinstance(value, str):
+                out[key] = self.text(self.pairs(value, "&", path), path)
+            elif key == "cookies" and isinstance(value, str):
+                out[key] = self.text(self.pairs(value, ";", path), path)
+            else:
+                out[key] = self.bag(value, path)
+        return out
+
+    def pairs(self, text: str, separator: str, path: tuple[str, ...]) -> str:
+        """``a=1&token=x`` with the values of denied names filtered."""
+        parts = text.split(separator)
+        changed = False
+        for index, part in enumerate(parts):
+            name, equals, _ = part.partition("=")
+            if equals and self.policy.denied(name.strip()):
+                parts[index] = f"{name}={FILTERED}"
+                changed = True
+        if not changed:
+            return text
+        self.note(path, filtered_meta())
+        return separator.join(parts)
+
+    def logentry(self, entry: Any) -> Any:
+        if not isinstance(entry, dict):
+            return self.bag(entry, ("logentry",))
+        out: dict[str, Any] = {}
+        for key, value in entry.items():
+            path = ("logentry", key)
+            out[key] = self.text(value, path) if key != "params" else self.bag(value, path)
+        return out
+
+    # -- the event ------------------------------------------------------------------
+
+    def event(self, event: Event) -> Event:
+        record: Any = event
+        for key in _TEXT_FIELDS:
+            value = record.get(key)
+            if value is not None and (type(value) is not str or len(value) > self.limit):
+                record[key] = self.text(value, (key,))
+        level = record.get("level")
+        if level is not None:
+            record["level"] = normalize_level(level, "error")
+        if record.get("tags"):
+            record["tags"] = self.tags(record["tags"])
+        fingerprint = record.get("fingerprint")
+        if isinstance(fingerprint, (list, tuple)):
+            record["fingerprint"] = [_text(part) for part in fingerprint]
+        if record.get("extra") is not None:
+            record["extra"] = self.bag(record["extra"], ("extra",))
+        if record.get("user") is not None:
+            record["user"] = self.user(record["user"])
+        if record.get("contexts") is not None:
+            record["contexts"] = self.contexts(record["contexts"])
+        if record.get("request") is not None:
+            record["request"] = self.request(record["request"])
+        if record.get("logentry") is not None:
+            record["logentry"] = self.logentry(record["logentry"])
+        crumbs = record.get("breadcrumbs")
+        values = crumbs.get("values") if isinstance(crumbs, dict) else None
+        if values:
+            self.note(("breadcrumbs", "values"), breadcrumbs_meta(values))
+        if self.meta:
+            existing = record.get("_meta")
+            if isinstance(existing, dict):
+                merge_meta(existing, (), self.meta)
+            else:
+                record["_meta"] = self.meta
+        return event
 
 
-def serialize_event(event: Event, options: Options) -> Event:
-    """Make the user-supplied parts of ``event`` JSON-safe and bounded."""
-    for key in ("extra", "contexts", "user", "request", "tags"):
-        if key in event:
-            event[key] = _safe(event[key], 0)
-    return event
+def serialize_event(event: Event, options: Options, scrubber: Any = None) -> Event:
+    """Make the user-supplied parts of ``event`` JSON-safe, bounded and scrubbed."""
+    if scrubber is None:
+        scrubber = scrubber_for(options)
+    if overrides_scrub_event(scrubber):
+        scrubber.scrub_event(event)
+    return _EventSerializer(options, scrubber).event(event)
+
+
+def serialize_databag(value: Any, options: Options | None = None) -> Any:
+    """``value`` as a bounded, JSON-safe databag (trims are not reported)."""
+    limit = (options.max_value_length if options is not None else None) or DEFAULT_MAX_VALUE_LENGTH
+    return Walker(limit).bag(value)[0]
+
+
+__all__ = ["serialize_databag", "serialize_event"]

@@ -1,0 +1,281 @@
+"""Databags: arbitrary user values made JSON-safe, bounded, scrubbed, trims recorded.
+
+A databag (``extra``, a context, ``user``, request data, breadcrumb data, a frame's
+locals) is walked at most ``MAX_DEPTH`` containers deep and ``BREADTH`` items wide
+(``ROOT_BREADTH`` for its top level, whose keys the user chose one by one). What does
+not fit is collapsed into a bounded repr or left out, and each cut is described in a
+meta tree (Relay's ``_meta`` format): ``{"": {"len": 30}}`` for a container that lost
+items, ``{"": {"rem": [["!limit", "x"]]}}`` for a collapsed one,
+``{"": {"rem": [["!config", "s"]]}}`` for a value the denylist filtered.
+
+The walk reads at most the bounded part of every value: sequences and mappings are read
+through ``islice``, strings are sliced before anything else, and objects go through
+:func:`~sentry_lite._event.saferepr.repr_cut`.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import islice
+
+from sentry_lite._event.saferepr import repr_cut
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from sentry_lite._event.scrubber import KeyPolicy
+
+    Meta = dict[str, Any]
+
+MAX_DEPTH = 5
+BREADTH = 10
+ROOT_BREADTH = 50
+FILTERED = "[Filtered]"
+CYCLE = "<cyclic>"
+
+_LISTS = (list, tuple, set, frozenset)
+_PLAIN = frozenset((str, int, float, bool, type(None), dict, list, tuple, set, frozenset))
+
+
+def filtered_meta() -> Meta:
+    return {"": {"rem": [["!config", "s"]]}}
+
+
+def collapsed_meta() -> Meta:
+    return {"": {"rem": [["!limit", "x"]]}}
+
+
+def cut_meta(limit: int, length: int | None = None) -> Meta:
+    own: dict[str, Any] = {"rem": [["!limit", "x", max(limit - 3, 0), limit]]}
+    if length is not None:
+        own["len"] = length
+    return {"": own}
+
+
+def truncate(text: str, limit: int) -> tuple[str, Meta | None]:
+    """``text`` cut to ``limit`` characters (the last three are ``...``) and its meta."""
+    if len(text) <= limit:
+        return text, None
+    return text[: max(limit - 3, 0)] + "...", cut_meta(limit, len(text))
+
+
+def _abc(name: str) -> Any:
+    import collections.abc
+
+    return getattr(collections.abc, name)
+
+
+class Walker:
+    """Converts values under one set of rules (string limit, repr mode, key policy)."""
+
+    __slots__ = ("_active", "custom_repr", "max_len", "policy", "reprs")
+
+    def __init__(
+        self,
+        max_len: int,
+        reprs: bool = False,
+        policy: KeyPolicy | None = None,
+        custom_repr: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.max_len = max_len
+        self.reprs = reprs  # frame locals: every leaf becomes its repr
+        self.policy = policy
+        self.custom_repr = custom_repr
+        self._active: set[int] = set()
+
+    def bag(self, value: Any, breadth: int = ROOT_BREADTH) -> tuple[Any, Meta | None]:
+        """``value`` as a databag root: its JSON-safe form and its meta tree (or None)."""
+        try:
+            return self.node(value, 0, breadth)
+        except Exception:
+            self._active.clear()
+            return self.leaf(value)
+
+    # -- nodes ------------------------------------------------------------------
+
+    def node(self, value: Any, depth: int, breadth: int = BREADTH) -> tuple[Any, Meta | None]:
+        cls = type(value)
+        if cls is str:
+            if self.reprs:
+                return self.leaf(value)
+            return truncate(value, self.max_len)
+        if cls is int or cls is bool or value is None:
+            return (repr(value) if self.reprs else value), None
+        if cls is float:
+            if self.reprs or not math.isfinite(value):
+                return repr(value), None
+            return value, None
+        if self.custom_repr is not None and cls not in _PLAIN:
+            custom = self.custom(value)
+            if custom is not None:
+                return custom
+        if cls is dict:
+            return self.mapping(value, depth, breadth)
+        if cls in _LISTS:
+            return self.sequence(value, depth, breadth)
+        return self.other(value, depth, breadth)
+
+    def other(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
+        try:
+            if isinstance(value, (str, bytes, bytearray)):
+                return self.leaf(value)
+            if isinstance(value, (dict, _abc("Mapping"))):
+                return self.mapping(value, depth, breadth)
+            if isinstance(value, (list, tuple, set, frozenset, _abc("Sequence"), _abc("Set"))):
+                return self.sequence(value, depth, breadth)
+            if not self.reprs and type(value).__module__ == "datetime":
+                iso = getattr(value, "isoformat", None)
+                if iso is not None:
+                    return truncate(str(iso()), self.max_len)
+        except Exception:
+            pass
+        return self.leaf(value)
+
+    def leaf(self, value: Any) -> tuple[str, Meta | None]:
+        text, cut = repr_cut(value, self.max_len)
+        return text, (cut_meta(self.max_len) if cut else None)
+
+    def custom(self, value: Any) -> tuple[Any, Meta | None] | None:
+        try:
+            text = self.custom_repr(value)  # type: ignore[misc]
+        except Exception:
+            return None
+        if isinstance(text, str):
+            return truncate(text, self.max_len)
+        return None
+
+    def collapse(self, value: Any) -> tuple[str, Meta]:
+        text, _ = repr_cut(value, self.max_len)
+        return text, collapsed_meta()
+
+    # -- containers -------------------------------------------------------------
+
+    def mapping(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
+        if depth >= MAX_DEPTH:
+            return self.collapse(value)
+        key_id = id(value)
+        if key_id in self._active:
+            return CYCLE, None
+        try:
+            size: int | None = len(value)
+        except Exception:
+            size = None
+        try:
+            pairs = list(islice(value.items(), breadth + 1))
+        except Exception:
+            return self.leaf(value)
+        self._active.add(key_id)
+        try:
+            out, meta = self._pairs(pairs[:breadth], depth)
+        finally:
+            self._active.discard(key_id)
+        if len(pairs) > breadth:
+            if meta is None:
+                meta = {}
+            meta[""] = {"len": size if isinstance(size, int) else len(pairs)}
+        return out, meta
+
+    def _pairs(
+        self, pairs: list[tuple[Any, Any]], depth: int
+    ) -> tuple[dict[str, Any], Meta | None]:
+        out: dict[str, Any] = {}
+        meta: Meta | None = None
+        policy = self.policy
+        check = policy is not None and (depth == 0 or policy.recursive)
+        reprs = self.reprs
+        max_len = self.max_len
+        for key, item in pairs:
+            name = key if type(key) is str else self.key(key)
+            if check and policy.denied(name):  # type: ignore[union-attr]
+                out[name] = FILTERED
+                child: Meta | None = filtered_meta()
+            else:
+                cls = type(item)
+                if not reprs and (
+                    (cls is str and len(item) <= max_len)
+                    or cls is int
+                    or cls is bool
+                    or item is None
+                ):
+                    out[name] = item
+                    continue
+                out[name], child = self.node(item, depth + 1)
+            if child is not None:
+                if meta is None:
+                    meta = {}
+                meta[name] = child
+        return out, meta
+
+    def key(self, key: Any) -> str:
+        if type(key) is int:
+            return str(key)
+        return repr_cut(key, 200)[0]
+
+    def sequence(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
+        if depth >= MAX_DEPTH:
+            return self.collapse(value)
+        key_id = id(value)
+        if key_id in self._active:
+            return CYCLE, None
+        try:
+            size: int | None = len(value)
+        except Exception:
+            size = None
+        try:
+            items = list(islice(value, breadth + 1))
+        except Exception:
+            return self.leaf(value)
+        self._active.add(key_id)
+        out: list[Any] = []
+        meta: Meta | None = None
+        try:
+            for index, item in enumerate(items[:breadth]):
+                converted, child = self.node(item, depth + 1)
+                out.append(converted)
+                if child is not None:
+                    if meta is None:
+                        meta = {}
+                    meta[str(index)] = child
+        finally:
+            self._active.discard(key_id)
+        if len(items) > breadth:
+            if meta is None:
+                meta = {}
+            meta[""] = {"len": size if isinstance(size, int) else len(items)}
+        return out, meta
+
+
+def merge_meta(root: Meta, path: tuple[str, ...], meta: Meta | None) -> None:
+    """Graft the meta tree ``meta`` into ``root`` at ``path`` (merging with what is there)."""
+    if not meta:
+        return
+    node = root
+    for part in path:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    _merge(node, meta)
+
+
+def _merge(target: Meta, source: Meta) -> None:
+    for key, value in source.items():
+        existing = target.get(key)
+        if isinstance(existing, dict) and isinstance(value, dict) and key != "":
+            _merge(existing, value)
+        else:
+            target[key] = value
+
+
+__all__ = [
+    "BREADTH",
+    "FILTERED",
+    "MAX_DEPTH",
+    "ROOT_BREADTH",
+    "Walker",
+    "filtered_meta",
+    "merge_meta",
+    "truncate",
+]
