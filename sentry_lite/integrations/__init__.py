@@ -136,6 +136,20 @@ def active(identifier: str) -> Any:
     return get_client().get_integration(identifier)
 
 
+_sdk_thread_check: list[Callable[[], bool]] = []
+
+
+def in_sdk_thread() -> bool:
+    """True in the SDK's own worker thread (its requests and log records are not reported)."""
+    if not _sdk_thread_check:
+        try:
+            from sentry_lite.transport._worker import is_sdk_thread
+        except ImportError:  # pragma: no cover - part of the package
+            return False
+        _sdk_thread_check.append(is_sdk_thread)
+    return _sdk_thread_check[0]()
+
+
 def capture_exc(exc_info: ExcInfo, mechanism: Mechanism, **scope_kwargs: Any) -> str | None:
     """Capture ``exc_info`` with ``mechanism`` through the current scope; never raises."""
     try:

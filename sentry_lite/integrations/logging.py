@@ -16,7 +16,7 @@ imports it (at once if it already has).
 from __future__ import annotations
 
 from sentry_lite import api
-from sentry_lite.integrations import Integration, active, patch
+from sentry_lite.integrations import Integration, active, in_sdk_thread, patch
 from sentry_lite.integrations._importhook import when_imported
 
 TYPE_CHECKING = False
@@ -121,13 +121,6 @@ def _standard_attributes(logging_module: ModuleType) -> frozenset[str]:
     return frozenset(vars(blank)) | {"message", "asctime", "taskName"}
 
 
-def _in_sdk_thread() -> bool:
-    try:
-        from sentry_lite.transport._worker import is_sdk_thread
-    except ImportError:  # pragma: no cover - the worker module is part of the package
-        return False
-    return is_sdk_thread()
-
 
 def _recordable(record: logging.LogRecord) -> bool:
     name = record.name
@@ -138,7 +131,7 @@ def _recordable(record: logging.LogRecord) -> bool:
 
         if any(fnmatchcase(name, pattern) for pattern in _ignored_patterns):
             return False
-    return not _in_sdk_thread()
+    return not in_sdk_thread()
 
 
 def _record(integration: LoggingIntegration, record: logging.LogRecord) -> None:

@@ -16,7 +16,7 @@ it (at once if it already has).
 from __future__ import annotations
 
 from sentry_lite import api
-from sentry_lite.integrations import Integration, active, patch
+from sentry_lite.integrations import Integration, active, in_sdk_thread, patch
 from sentry_lite.integrations._importhook import when_imported
 from sentry_lite.scope import get_client
 
@@ -43,16 +43,9 @@ class StdlibIntegration(Integration):
         when_imported("subprocess", _patch_subprocess, StdlibIntegration.identifier)
 
 
-def _in_sdk_thread() -> bool:
-    try:
-        from sentry_lite.transport._worker import is_sdk_thread
-    except ImportError:  # pragma: no cover
-        return False
-    return is_sdk_thread()
-
 
 def _recording() -> bool:
-    return active(StdlibIntegration.identifier) is not None and not _in_sdk_thread()
+    return active(StdlibIntegration.identifier) is not None and not in_sdk_thread()
 
 
 # -- http.client -------------------------------------------------------------------------

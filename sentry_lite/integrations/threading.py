@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from sentry_lite.integrations import Integration, active, capture_exc, patch
+from sentry_lite.integrations import Integration, active, capture_exc, in_sdk_thread, patch
 from sentry_lite.integrations._importhook import when_imported
 from sentry_lite.scope import (
     get_current_scope,
@@ -65,13 +65,6 @@ def fork_scopes() -> Scopes:
     """Forks of this thread's isolation and current scopes, for work started elsewhere."""
     return get_isolation_scope().fork(), get_current_scope().fork()
 
-
-def _in_sdk_thread() -> bool:
-    try:
-        from sentry_lite.transport._worker import is_sdk_thread
-    except ImportError:  # pragma: no cover
-        return False
-    return is_sdk_thread()
 
 
 def _run_with(scopes: Scopes | None, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -183,7 +176,7 @@ def _patch_executor(module: ModuleType) -> None:
 
     def submit(self: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         integration = active(ThreadingIntegration.identifier)
-        if integration is None or _in_sdk_thread():
+        if integration is None or in_sdk_thread():
             return original_submit(self, fn, *args, **kwargs)  # type: ignore[no-any-return]
         task = _Task(fn, fork_scopes() if integration.propagate_scope else None)
         future: Future[Any] = original_submit(self, task, *args, **kwargs)
