@@ -7,6 +7,7 @@ the JSON it kept and what it derived from it (issue title, indexed tags).
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -162,7 +163,6 @@ def test_exception_arrives_with_frames_source_and_locals(
     assert frames[1]["vars"]["request_path"] == "'/users/u-404'"
 
 
-@pytest.mark.xfail(reason="sentry_lite sends no pre_context/post_context yet (DESIGN section 3)")
 def test_frames_carry_five_lines_of_source_around_the_line(
     bugsink: Bugsink, bugsink_dsn: str
 ) -> None:
@@ -261,6 +261,36 @@ def test_a_burst_of_events_all_arrive_once(bugsink: Bugsink, bugsink_dsn: str) -
         assert stored_ids.count(event_id) == 1
 
 
+def test_logged_errors_arrive_with_earlier_records_as_breadcrumbs(
+    bugsink: Bugsink, bugsink_dsn: str
+) -> None:
+    _send(bugsink_dsn)
+    log = logging.getLogger("shop.e2e")
+    log.setLevel(logging.INFO)
+    log.info("cart %s has %d items", "C-9", 3)
+    log.error("stock service answered %d for %s", 503, "SKU-1")
+    try:
+        {}["SKU-404"]
+    except KeyError:
+        log.exception("lookup failed for %s", "SKU-404")
+    _flush()
+
+    logged = [
+        event for event in bugsink.events() if event.get("logger") == "shop.e2e"
+    ]
+    assert [event["level"] for event in logged] == ["error", "error"]
+    message, exception = logged
+    assert message["logentry"]["message"] == "stock service answered %d for %s"
+    assert "stock service answered 503 for SKU-1" in message.title
+    crumbs = _crumbs(message)
+    assert crumbs[-1]["category"] == "shop.e2e"
+    assert crumbs[-1]["message"] == "cart C-9 has 3 items"
+    assert exception.title == "KeyError: 'SKU-404'"
+    assert exception["exception"]["values"][-1]["stacktrace"]["frames"][-1]["function"] == (
+        "test_logged_errors_arrive_with_earlier_records_as_breadcrumbs"
+    )
+
+
 def test_transactions_are_held_back_once_bugsink_refuses_them(
     bugsink: Bugsink, bugsink_dsn: str
 ) -> None:
@@ -332,6 +362,7 @@ def test_the_demo_application_reports_its_errors(bugsink: Bugsink, bugsink_dsn: 
     assert "PaymentDeclined: card declined: insufficient_funds (amount 249.00 EUR)" in titles
     assert "OrderFailed: order A-1003 names an unknown product" in titles
     assert sum("Stock low for" in title for title in titles) == 2
+    assert any("Shipping label service answered 503" in title for title in titles)
     declined = next(event for event in events if event.title.startswith("PaymentDeclined"))
     assert declined["user"] == {"id": "cust-23", "email": "grace@example.com"}
     assert declined["tags"] == {"job": "nightly-orders", "order_id": "A-1002"}
