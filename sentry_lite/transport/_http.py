@@ -302,6 +302,14 @@ class HttpTransport(Transport):
 
     def _attempt(self, envelope: Envelope) -> tuple[str, float]:
         """POST ``envelope`` once; (outcome, minimum delay before a retry)."""
+        try:
+            return self._post(envelope)
+        except Exception as exc:  # a bug or a broken setup (a SOCKS proxy without PySocks...)
+            self._log("Could not send %s", envelope.description, exc_info=exc)
+            self._drop(envelope, "internal_sdk_error")
+            return DROPPED, 0.0
+
+    def _post(self, envelope: Envelope) -> tuple[str, float]:
         import urllib3
 
         from sentry_lite.transport import _pool

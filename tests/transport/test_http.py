@@ -446,3 +446,21 @@ def test_flush_from_inside_the_worker_does_not_wait_for_itself(
     transport._worker.submit(lambda: results.append(transport.flush(30)))
     assert transport._worker.flush(10)  # True: the inner flush did not sit out its 30 s
     assert results == [False]  # it returned at once; the job running it was still pending
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.DependencyWarning")
+def test_a_broken_setup_drops_and_counts_instead_of_retrying_forever(
+    server: LoopbackServer, make: object
+) -> None:
+    # A SOCKS proxy needs PySocks; without it the pool cannot be built.
+    try:
+        import socks  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("PySocks is installed")
+    transport = make(http_proxy="socks5://127.0.0.1:9")  # type: ignore[operator]
+    transport.capture_envelope(event_envelope(1))
+    assert transport.flush(10) is True  # nothing kept
+    assert transport.pending_client_reports() == {("internal_sdk_error", "error"): 1}
+    assert server.requests == []
