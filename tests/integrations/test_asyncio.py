@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from typing import Any
 
 import pytest
@@ -142,6 +143,7 @@ def test_cancelled_tasks_are_not_errors(sentry_init, sentry_events) -> None:
     assert sentry_events == []
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="create_task(context=) is 3.11+")
 def test_an_explicit_context_is_respected(sentry_init) -> None:
     import contextvars
 
