@@ -12,7 +12,9 @@ With sentry_lite installed, pytest finds these fixtures by itself::
 - ``sentry_lost``: drops the SDK counted (reason, category, quantity);
 - ``sentry_init``: ``sentry_init(**options)`` initialises the SDK for this test;
 - ``sentry_clean``: fresh scopes and no client before and after the test;
-- ``sentry_server``: a real Sentry-compatible HTTP server on 127.0.0.1 (``.dsn``).
+- ``sentry_server``: a real Sentry-compatible HTTP server on 127.0.0.1 (``.dsn``), a
+  :class:`LoopbackServer` that decodes every envelope and can be scripted (rate limits,
+  outages, a server that never answers).
 
 Any ``init()`` made while one of these fixtures is active (by your application code too)
 delivers to the test's in-memory transport instead of the network, unless it passes its
@@ -240,10 +242,22 @@ if pytest is not None:
             yield server
 
 
+def __getattr__(name: str) -> Any:
+    # The loopback server (http.server, ssl) loads only when a test asks for it.
+    if name in ("LoopbackServer", "Reply", "RecordedRequest"):
+        from sentry_lite import _loopback
+
+        return getattr(_loopback, name)
+    raise AttributeError(f"module 'sentry_lite.testing' has no attribute {name!r}")
+
+
 __all__ = [
     "Capture",
     "Capturing",
     "CapturingTransport",
+    "LoopbackServer",
+    "RecordedRequest",
+    "Reply",
     "assert_valid_event",
     "relay_errors",
     "reset",

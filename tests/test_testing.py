@@ -92,3 +92,14 @@ def test_fixtures_are_found_by_a_project_with_no_conftest(pytester: Any) -> None
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_sentry_server_fixture_receives_real_deliveries(sentry_server: Any) -> None:
+    from sentry_lite.testing import LoopbackServer, Reply
+
+    assert isinstance(sentry_server, LoopbackServer) and Reply is not None
+    sentry_lite.init(dsn=sentry_server.dsn, transport=None, default_integrations=False)
+    sentry_lite.capture_message("over http")
+    sentry_lite.flush(timeout=5)
+    assert sentry_server.wait_for_events(1)
+    assert sentry_server.events[0]["message"] == "over http"
