@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
+    from sentry_lite._loopback import LoopbackServer, RecordedRequest, Reply
     from sentry_lite.envelope import Item
     from sentry_lite.types import Event
 
