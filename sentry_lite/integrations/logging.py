@@ -121,7 +121,6 @@ def _standard_attributes(logging_module: ModuleType) -> frozenset[str]:
     return frozenset(vars(blank)) | {"message", "asctime", "taskName"}
 
 
-
 def _recordable(record: logging.LogRecord) -> bool:
     name = record.name
     if name in _ignored or name.startswith("sentry_lite."):

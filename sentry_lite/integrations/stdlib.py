@@ -43,7 +43,6 @@ class StdlibIntegration(Integration):
         when_imported("subprocess", _patch_subprocess, StdlibIntegration.identifier)
 
 
-
 def _recording() -> bool:
     return active(StdlibIntegration.identifier) is not None and not in_sdk_thread()
 

@@ -66,7 +66,6 @@ def fork_scopes() -> Scopes:
     return get_isolation_scope().fork(), get_current_scope().fork()
 
 
-
 def _run_with(scopes: Scopes | None, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     if scopes is None:
         return func(*args, **kwargs)
