@@ -32,10 +32,13 @@ if TYPE_CHECKING:
 MAX_DEPTH = 5
 BREADTH = 10
 ROOT_BREADTH = 50
+MAX_CONTAINERS = 200  # containers walked per databag; deeper ones are collapsed to a repr
+COLLAPSED_LENGTH = 1024  # the repr of a collapsed container is at most this long
 FILTERED = "[Filtered]"
 CYCLE = "<cyclic>"
 
 _LISTS = (list, tuple, set, frozenset)
+_BIG_INT = 1 << 1000  # smaller ints have a short repr
 _PLAIN = frozenset((str, int, float, bool, type(None), dict, list, tuple, set, frozenset))
 
 
@@ -70,7 +73,7 @@ def _abc(name: str) -> Any:
 class Walker:
     """Converts values under one set of rules (string limit, repr mode, key policy)."""
 
-    __slots__ = ("_active", "custom_repr", "max_len", "policy", "reprs")
+    __slots__ = ("_active", "budget", "custom_repr", "max_len", "policy", "reprs")
 
     def __init__(
         self,
@@ -84,10 +87,14 @@ class Walker:
         self.policy = policy
         self.custom_repr = custom_repr
         self._active: set[int] = set()
+        self.budget = MAX_CONTAINERS
 
     def bag(self, value: Any, breadth: int = ROOT_BREADTH) -> tuple[Any, Meta | None]:
         """``value`` as a databag root: its JSON-safe form and its meta tree (or None)."""
+        self.budget = MAX_CONTAINERS
         try:
+            if type(value) is dict:
+                return self.mapping(value, 0, breadth)
             return self.node(value, 0, breadth)
         except Exception:
             self._active.clear()
@@ -147,34 +154,35 @@ class Walker:
         return None
 
     def collapse(self, value: Any) -> tuple[str, Meta]:
-        text, _ = repr_cut(value, self.max_len)
+        text, _ = repr_cut(value, min(self.max_len, COLLAPSED_LENGTH))
         return text, collapsed_meta()
 
     # -- containers -------------------------------------------------------------
 
     def mapping(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
-        if depth >= MAX_DEPTH:
+        if depth >= MAX_DEPTH or self.budget <= 0:
             return self.collapse(value)
+        self.budget -= 1
         key_id = id(value)
-        if key_id in self._active:
+        active = self._active
+        if key_id in active:
             return CYCLE, None
-        try:
-            size: int | None = len(value)
-        except Exception:
-            size = None
-        try:
-            pairs = list(islice(value.items(), breadth + 1))
-        except Exception:
-            return self.leaf(value)
-        self._active.add(key_id)
-        try:
-            out, meta = self._pairs(pairs[:breadth], depth)
-        finally:
-            self._active.discard(key_id)
+        size: int | None
+        if type(value) is dict:
+            size = len(value)
+            items = value.items()
+            pairs = list(items) if size <= breadth else list(islice(items, breadth + 1))
+        else:
+            try:
+                size = _size(value)
+                pairs = list(islice(value.items(), breadth + 1))
+            except Exception:
+                return self.leaf(value)
+        active.add(key_id)
+        out, meta = self._pairs(pairs[:breadth] if len(pairs) > breadth else pairs, depth)
+        active.discard(key_id)
         if len(pairs) > breadth:
-            if meta is None:
-                meta = {}
-            meta[""] = {"len": size if isinstance(size, int) else len(pairs)}
+            meta = _trimmed(meta, size)
         return out, meta
 
     def _pairs(
@@ -183,24 +191,43 @@ class Walker:
         out: dict[str, Any] = {}
         meta: Meta | None = None
         policy = self.policy
-        check = policy is not None and (depth == 0 or policy.recursive)
+        checked = policy is not None and (depth == 0 or policy.recursive)
+        decided = policy._decided if checked else None  # type: ignore[union-attr]
         reprs = self.reprs
-        max_len = self.max_len
+        short = self.max_len // 4 - 1 if reprs else self.max_len  # repr() of these fits
         for key, item in pairs:
             name = key if type(key) is str else self.key(key)
-            if check and policy.denied(name):  # type: ignore[union-attr]
-                out[name] = FILTERED
-                child: Meta | None = filtered_meta()
-            else:
-                cls = type(item)
-                if not reprs and (
-                    (cls is str and len(item) <= max_len)
-                    or cls is int
-                    or cls is bool
-                    or item is None
-                ):
-                    out[name] = item
+            if decided is not None:
+                denied = decided.get(name)
+                if denied is None:
+                    denied = policy.denied(name)  # type: ignore[union-attr]
+                if denied:
+                    out[name] = FILTERED
+                    if meta is None:
+                        meta = {}
+                    meta[name] = filtered_meta()
                     continue
+            # the common leaves, without a call
+            cls = type(item)
+            if cls is str:
+                if len(item) <= short:
+                    out[name] = repr(item) if reprs else item
+                    continue
+            elif cls is int:
+                if -_BIG_INT < item < _BIG_INT:
+                    out[name] = repr(item) if reprs else item
+                    continue
+            elif cls is bool or item is None:
+                out[name] = repr(item) if reprs else item
+                continue
+            elif cls is float:
+                out[name] = repr(item) if reprs or item - item != 0 else item  # nan, inf
+                continue
+            if cls is dict:
+                out[name], child = self.mapping(item, depth + 1, BREADTH)
+            elif cls is list:
+                out[name], child = self.sequence(item, depth + 1, BREADTH)
+            else:
                 out[name], child = self.node(item, depth + 1)
             if child is not None:
                 if meta is None:
@@ -214,37 +241,80 @@ class Walker:
         return repr_cut(key, 200)[0]
 
     def sequence(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
-        if depth >= MAX_DEPTH:
+        if depth >= MAX_DEPTH or self.budget <= 0:
             return self.collapse(value)
+        self.budget -= 1
         key_id = id(value)
-        if key_id in self._active:
+        active = self._active
+        if key_id in active:
             return CYCLE, None
-        try:
-            size: int | None = len(value)
-        except Exception:
-            size = None
-        try:
-            items = list(islice(value, breadth + 1))
-        except Exception:
-            return self.leaf(value)
-        self._active.add(key_id)
+        size: int | None
+        cls = type(value)
+        if cls is list or cls is tuple:
+            size = len(value)
+            items = value[: breadth + 1]
+        else:
+            try:
+                size = _size(value)
+                items = list(islice(value, breadth + 1))
+            except Exception:
+                return self.leaf(value)
+        active.add(key_id)
+        out, meta = self._items(items[:breadth] if len(items) > breadth else items, depth)
+        active.discard(key_id)
+        if len(items) > breadth:
+            meta = _trimmed(meta, size)
+        return out, meta
+
+    def _items(self, items: list[Any], depth: int) -> tuple[list[Any], Meta | None]:
         out: list[Any] = []
         meta: Meta | None = None
-        try:
-            for index, item in enumerate(items[:breadth]):
+        reprs = self.reprs
+        short = self.max_len // 4 - 1 if reprs else self.max_len
+        for index, item in enumerate(items):
+            cls = type(item)
+            if cls is str:
+                if len(item) <= short:
+                    out.append(repr(item) if reprs else item)
+                    continue
+            elif cls is int:
+                if -_BIG_INT < item < _BIG_INT:
+                    out.append(repr(item) if reprs else item)
+                    continue
+            elif cls is bool or item is None:
+                out.append(repr(item) if reprs else item)
+                continue
+            elif cls is float:
+                out.append(repr(item) if reprs or item - item != 0 else item)  # nan, inf
+                continue
+            if cls is dict:
+                converted, child = self.mapping(item, depth + 1, BREADTH)
+            elif cls is list:
+                converted, child = self.sequence(item, depth + 1, BREADTH)
+            else:
                 converted, child = self.node(item, depth + 1)
-                out.append(converted)
-                if child is not None:
-                    if meta is None:
-                        meta = {}
-                    meta[str(index)] = child
-        finally:
-            self._active.discard(key_id)
-        if len(items) > breadth:
-            if meta is None:
-                meta = {}
-            meta[""] = {"len": size if isinstance(size, int) else len(items)}
+            out.append(converted)
+            if child is not None:
+                if meta is None:
+                    meta = {}
+                meta[str(index)] = child
         return out, meta
+
+
+def _size(value: Any) -> int | None:
+    try:
+        size = len(value)
+    except Exception:
+        return None
+    return size if type(size) is int else None
+
+
+def _trimmed(meta: Meta | None, size: int | None) -> Meta:
+    """``meta`` with the note that the container lost items (how many it had, if known)."""
+    if meta is None:
+        meta = {}
+    meta[""] = {"len": size} if size is not None else {"rem": [["!limit", "x"]]}
+    return meta
 
 
 def merge_meta(root: Meta, path: tuple[str, ...], meta: Meta | None) -> None:

@@ -13,8 +13,8 @@ file and line; only the locals are converted afresh (bounded, see
 
 from __future__ import annotations
 
+import linecache
 import sys
-from linecache import getlines
 
 from sentry_lite._event.databag import Walker
 from sentry_lite._event.paths import paths_for
@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from types import FrameType, TracebackType
     from typing import Any
 
-    from sentry_lite._event.paths import Paths
+    from sentry_lite._event.paths import CodeInfo, Paths
     from sentry_lite._options import Options
     from sentry_lite.types import Event
 
     Context = tuple[list[str], str, list[str]]
+    Visible = tuple[FrameType, "int | None", CodeInfo]
 
 CONTEXT_LINES = 5
 _MAX_CONTEXTS = 8192
@@ -40,7 +41,11 @@ _contexts: dict[tuple[str, int], tuple[list[str], list[str], str, list[str]]] = 
 
 def _context(filename: str, lineno: int, f_globals: Any, limit: int) -> Context | None:
     """Five lines before, the line, five lines after (cached per file and line)."""
-    lines = getlines(filename, f_globals)
+    entry = linecache.cache.get(filename)
+    if entry is not None and len(entry) == 4:
+        lines = entry[2]  # what getlines() would answer, without the call
+    else:
+        lines = linecache.getlines(filename, f_globals)
     if not lines or not 0 < lineno <= len(lines):
         return None
     key = (filename, lineno)
@@ -65,10 +70,11 @@ def _line(text: str, limit: int) -> str:
 class FrameBuilder:
     """Turns ``(frame, lineno)`` pairs into Sentry frames under one set of options."""
 
-    __slots__ = ("max_frames", "max_len", "paths", "source", "walker")
+    __slots__ = ("codes", "max_frames", "max_len", "paths", "source", "walker")
 
     def __init__(self, options: Options) -> None:
         self.paths: Paths = paths_for(options)
+        self.codes = self.paths.codes
         self.source = options.include_source_context
         self.max_frames = options.max_stack_frames
         self.max_len = options.max_value_length or DEFAULT_MAX_VALUE_LENGTH
@@ -81,17 +87,23 @@ class FrameBuilder:
                 custom_repr=options.custom_repr,
             )
 
-    def visible(self, frame: FrameType) -> bool:
-        """False for the SDK's own frames and frames that hide themselves."""
+    def visible(self, frame: FrameType) -> CodeInfo | None:
+        """What is known of the frame's code; None for the SDK's own frames and frames
+        that hide themselves."""
         f_globals = frame.f_globals
-        info = self.paths.info(frame.f_code, f_globals)
+        code = frame.f_code
+        info = self.codes.get(code)
+        if info is None:
+            info = self.paths.info(code, f_globals)
         if info[4]:
-            return False
+            return None
         if info[5] and frame.f_locals.get("__tracebackhide__"):
-            return False
-        return not f_globals.get("__tracebackhide__")
+            return None
+        if f_globals.get("__tracebackhide__"):
+            return None
+        return info
 
-    def stacktrace(self, pairs: list[tuple[FrameType, int | None]]) -> tuple[dict[str, Any], Any]:
+    def stacktrace(self, pairs: list[Visible]) -> tuple[dict[str, Any], Any]:
         """The stacktrace of ``pairs`` (oldest first) and the meta of its frames (or None)."""
         total = len(pairs)
         stacktrace: dict[str, Any] = {}
@@ -104,8 +116,8 @@ class FrameBuilder:
             pairs = pairs[:head] + (pairs[total - tail :] if tail else [])
         frames: list[dict[str, Any]] = []
         frames_meta: dict[str, Any] | None = None
-        for index, (frame, lineno) in enumerate(pairs):
-            built, vars_meta = self.frame(frame, lineno)
+        for index, (frame, lineno, info) in enumerate(pairs):
+            built, vars_meta = self.frame(frame, lineno, info)
             frames.append(built)
             if vars_meta is not None:
                 if frames_meta is None:
@@ -119,19 +131,19 @@ class FrameBuilder:
             frames_meta[""] = {"len": total}
         return stacktrace, ({"frames": frames_meta} if frames_meta else None)
 
-    def frame(self, frame: FrameType, lineno: int | None) -> tuple[dict[str, Any], Any]:
+    def frame(
+        self, frame: FrameType, lineno: int | None, info: CodeInfo
+    ) -> tuple[dict[str, Any], Any]:
         code = frame.f_code
-        f_globals = frame.f_globals
-        filename, abs_path, module, in_app, _, _ = self.paths.info(code, f_globals)
         out: dict[str, Any] = {
-            "filename": filename,
-            "abs_path": abs_path,
+            "filename": info[0],
+            "abs_path": info[1],
             "function": code.co_name or "<unknown>",
-            "module": module,
+            "module": info[2],
             "lineno": lineno,
         }
         if self.source and lineno:
-            context = _context(code.co_filename, lineno, f_globals, self.max_len)
+            context = _context(code.co_filename, lineno, frame.f_globals, self.max_len)
             if context is not None:
                 out["pre_context"] = context[0].copy()
                 out["context_line"] = context[1]
@@ -139,29 +151,31 @@ class FrameBuilder:
         meta = None
         if self.walker is not None:
             out["vars"], meta = self.walker.bag(frame.f_locals)
-        out["in_app"] = in_app
+        out["in_app"] = info[3]
         return out, meta
 
 
-def traceback_pairs(tb: TracebackType | None, builder: FrameBuilder) -> list[tuple[Any, Any]]:
-    """The visible ``(frame, lineno)`` pairs of a traceback, oldest first."""
-    pairs = []
+def traceback_pairs(tb: TracebackType | None, builder: FrameBuilder) -> list[Visible]:
+    """The visible frames of a traceback, oldest first, with line and code info."""
+    pairs: list[Visible] = []
     visible = builder.visible
     while tb is not None:
         frame = tb.tb_frame
-        if visible(frame):
-            pairs.append((frame, tb.tb_lineno))
+        info = visible(frame)
+        if info is not None:
+            pairs.append((frame, tb.tb_lineno, info))
         tb = tb.tb_next
     return pairs
 
 
-def stack_pairs(frame: FrameType | None, builder: FrameBuilder) -> list[tuple[Any, Any]]:
-    """The visible ``(frame, lineno)`` pairs from ``frame`` down to the oldest, oldest first."""
-    pairs = []
+def stack_pairs(frame: FrameType | None, builder: FrameBuilder) -> list[Visible]:
+    """The visible frames from ``frame`` down to the oldest, oldest first."""
+    pairs: list[Visible] = []
     visible = builder.visible
     while frame is not None:
-        if visible(frame):
-            pairs.append((frame, frame.f_lineno))
+        info = visible(frame)
+        if info is not None:
+            pairs.append((frame, frame.f_lineno, info))
         frame = frame.f_back
     pairs.reverse()
     return pairs

@@ -56,7 +56,7 @@ def _listed(module: str | None, names: tuple[str, ...]) -> bool:
 class Paths:
     """The ``in_app`` rules of one set of options, and the code objects seen so far."""
 
-    __slots__ = ("_codes", "exclude", "include", "root")
+    __slots__ = ("codes", "exclude", "include", "root")
 
     def __init__(self, include: tuple[str, ...], exclude: tuple[str, ...], root: str | None):
         self.include = include
@@ -67,7 +67,7 @@ class Paths:
             except OSError:
                 root = None
         self.root = os.path.abspath(root).rstrip(os.sep) + os.sep if root else None
-        self._codes: dict[CodeType, CodeInfo] = {}
+        self.codes: dict[CodeType, CodeInfo] = {}
 
     def in_app(self, module: str | None, abs_path: str) -> bool:
         if _listed(module, self.include):
@@ -80,12 +80,12 @@ class Paths:
 
     def info(self, code: CodeType, f_globals: dict[str, Any]) -> CodeInfo:
         """What is known of ``code`` (run with ``f_globals``)."""
-        found = self._codes.get(code)
+        found = self.codes.get(code)
         if found is None:
             found = self._learn(code, f_globals)
-            if len(self._codes) >= _MAX_CODES:
-                self._codes.clear()
-            self._codes[code] = found
+            if len(self.codes) >= _MAX_CODES:
+                self.codes.clear()
+            self.codes[code] = found
         return found
 
     def _learn(self, code: CodeType, f_globals: dict[str, Any]) -> CodeInfo:
