@@ -24,6 +24,15 @@ def test_modules_lists_installed_packages(sentry_init, sentry_events) -> None:
     assert modules["pytest"] == importlib.metadata.version("pytest")
 
 
+def test_modules_agree_with_importlib_metadata() -> None:
+    from sentry_lite.integrations.modules import installed_distributions
+
+    expected: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        expected.setdefault(dist.metadata["Name"], dist.version)
+    assert installed_distributions() == expected
+
+
 def test_disabled_means_absent(sentry_init, sentry_events) -> None:
     sentry_init(disabled_integrations=["argv", "modules"])
     sentry_lite.capture_message("probe")
