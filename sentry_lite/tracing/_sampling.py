@@ -20,9 +20,15 @@ if TYPE_CHECKING:
 _SCALE = 1_000_000
 
 
-def _steps(bound: float) -> int:
-    # The number of 1e-6 steps at or above ``bound``, immune to float noise (0.3 * 1e6).
-    return math.ceil(round(bound * _SCALE, 6))
+def _first_step(low: float) -> int:
+    # The first multiple of 1e-6 at or above ``low``.
+    return math.ceil(low * _SCALE)
+
+
+def _end_step(high: float) -> int:
+    # The first multiple of 1e-6 at or above ``high`` (excluded), immune to float noise
+    # that would let a value reach ``high`` (0.29 * 1e6 is 290000.00000000006).
+    return math.ceil(round(high * _SCALE, 6))
 
 
 def sample_rand_for(trace_id: str, low: float = 0.0, high: float = 1.0) -> float:
@@ -34,7 +40,7 @@ def sample_rand_for(trace_id: str, low: float = 0.0, high: float = 1.0) -> float
     unit = Random(trace_id).randrange(_SCALE)
     if not 0.0 <= low < high <= 1.0:
         return unit / _SCALE
-    first, end = _steps(low), _steps(high)
+    first, end = _first_step(low), _end_step(high)
     if first >= end:
         # No six-decimal number in between: the lowest one that still fits, if any.
         return first / _SCALE if first / _SCALE < high else unit / _SCALE
