@@ -81,22 +81,33 @@ def make_noop_transport(sdk: Any) -> tuple[type, list[int]]:
     return NoopTransport, seen
 
 
-def server_stats(port: int) -> dict[str, Any]:
-    """The sink's counters, fetched over a raw socket (invisible to HTTP instrumentation)."""
-    import json
+def _server_get(port: int, path: str) -> bytes:
+    """GET ``path`` from the sink over a raw socket (invisible to HTTP instrumentation)."""
     import socket
 
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-        conn.sendall(b"GET /stats HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        request = f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        conn.sendall(request.encode())
         chunks = []
         while True:
             chunk = conn.recv(65536)
             if not chunk:
                 break
             chunks.append(chunk)
-    raw = b"".join(chunks)
-    result: dict[str, Any] = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+    return b"".join(chunks).split(b"\r\n\r\n", 1)[1]
+
+
+def server_stats(port: int) -> dict[str, Any]:
+    """The sink's counters."""
+    import json
+
+    result: dict[str, Any] = json.loads(_server_get(port, "/stats"))
     return result
+
+
+def server_last(port: int) -> bytes:
+    """The last envelope with an event the sink decoded (uncompressed)."""
+    return _server_get(port, "/last")
 
 
 def main(argv: list[str]) -> None:

@@ -129,7 +129,10 @@ METRICS = [
         "delivery",
         ("wire_bytes",),
         ("<=", 1.0),
-        (("uncompressed", "delivery", ("decoded_bytes",)),),
+        (
+            ("at gzip -9", "delivery", ("gzip9_bytes",)),
+            ("uncompressed", "delivery", ("decoded_bytes",)),
+        ),
         HTTP,
     ),
     Metric(
@@ -159,7 +162,7 @@ METRICS = [
         "leak",
         ("growth_bytes",),
         ("lite<=", 16384.0),
-        (("captures", "leak", ("captured",)),),
+        (("captures", "leak", ("captured",)), ("alloc blocks", "leak", ("blocks_growth",))),
         NOOP,
     ),
 ]
@@ -191,7 +194,9 @@ def _values(samples: list[dict[str, Any]], path: tuple[str, ...]) -> list[float]
 
 
 def summarise(
-    samples: dict[str, dict[str, list[dict[str, Any]]]], sdks: list[str]
+    samples: dict[str, dict[str, list[dict[str, Any]]]],
+    sdks: list[str],
+    failed: set[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Per metric: medians, samples, counts, ratio and whether the goal is met."""
     lite, official = sdks
@@ -208,7 +213,11 @@ def summarise(
                 label: median(_values(samples.get(group, {}).get(sdk, []), path))
                 for label, group, path in metric.counts
             }
+            status = "ok" if values else "not run"
+            if not values and (metric.group, sdk) in (failed or set()):
+                status = "error"
             row[sdk] = {"median": median(values), "samples": values, "counts": counts}
+            row[sdk]["status"] = status
         a, b = row[lite]["median"], row[official]["median"]
         row["ratio"] = a / b if a is not None and b else None
         row["goal"] = _goal_text(metric.goal)
@@ -245,9 +254,9 @@ def _met(goal: tuple[str, float] | None, ratio: float | None, lite: dict[str, An
     return ratio <= value if op == "<=" else ratio >= value
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, status: str = "error") -> str:
     if value is None:
-        return "error"
+        return status
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     if abs(value) >= 100:
@@ -272,12 +281,14 @@ def render_table(summary: dict[str, Any], sdks: list[str]) -> str:
         ratio = "" if row["ratio"] is None else f"{row['ratio']:.3g}"
         met = {True: "yes", False: "**no**", None: ""}[row["met"]]
         counts = "; ".join(
-            f"{label} {_fmt(row[lite]['counts'][label])} / {_fmt(row[official]['counts'][label])}"
+            f"{label} {_fmt(row[lite]['counts'][label], '-')} / "
+            f"{_fmt(row[official]['counts'][label], '-')}"
             for label, _, _ in metric.counts
         )
         lines.append(
             f"| {metric.label.replace('  ', '&nbsp;&nbsp;')} | {metric.unit} "
-            f"| {_fmt(row[lite]['median'])} | {_fmt(row[official]['median'])} | {ratio} "
+            f"| {_fmt(row[lite]['median'], row[lite]['status'])} "
+            f"| {_fmt(row[official]['median'], row[official]['status'])} | {ratio} "
             f"| {row['goal']} | {met} | {counts} |"
         )
     return "\n".join(lines)

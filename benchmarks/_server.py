@@ -89,6 +89,7 @@ class EnvelopeSink(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.counts: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
         self.counts["items"] = {}
+        self.last_event_envelope = b""
         self.thread: threading.Thread | None = None
 
     @property
@@ -132,6 +133,7 @@ class EnvelopeSink(ThreadingHTTPServer):
             events = types.count("event")
             counts["events"] += events
             if events:
+                self.last_event_envelope = decoded
                 counts["event_envelopes"] += 1
                 counts["event_body_bytes"] += body_len
                 counts["event_header_bytes"] += header_len
@@ -156,6 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/stats":
             self._answer(200, json.dumps(self.server.stats()).encode())
+        elif self.path == "/last":
+            self._answer(200, self.server.last_event_envelope)
         else:
             self._answer(404, b"{}")
 

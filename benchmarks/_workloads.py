@@ -9,7 +9,8 @@ import importlib
 import sys
 import time
 
-from _child import count_calls, make_noop_transport, rss_bytes, server_stats
+from _child import count_calls, make_noop_transport, rss_bytes, server_last, server_stats
+from _server import parse_envelope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -244,6 +245,7 @@ def delivery(module: str, params: dict[str, Any]) -> dict[str, Any]:
         elapsed = time.perf_counter() - start
     got = _delta(server_stats(port), before)
     envelopes = max(got["event_envelopes"], 1)
+    shape = _event_shape(server_last(port))
     return {
         "events_per_s": delivered / elapsed,
         "delivered": delivered,
@@ -253,7 +255,23 @@ def delivery(module: str, params: dict[str, Any]) -> dict[str, Any]:
         "wire_header_bytes": got["event_header_bytes"] / envelopes,
         "decoded_bytes": got["event_decoded_bytes"] / envelopes,
         "requests": got["requests"],
+        **shape,
     }
+
+
+def _event_shape(envelope: bytes) -> dict[str, Any]:
+    """The size of the last event envelope at gzip -9, and JSON bytes per top-level key."""
+    import json
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    gzip9 = len(compressor.compress(envelope) + compressor.flush())
+    event: dict[str, Any] = {}
+    if envelope:
+        _, items = parse_envelope(envelope)
+        event = next((json.loads(p) for h, p in items if h.get("type") == "event"), {})
+    keys = {key: len(json.dumps(value, separators=(",", ":"))) for key, value in event.items()}
+    return {"gzip9_bytes": gzip9, "event_key_bytes": dict(sorted(keys.items()))}
 
 
 def burst(module: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -293,12 +311,13 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
     import tracemalloc
 
     sdk = importlib.import_module(module)
-    seen = _init(sdk, params, noop=True)
-    assert seen is not None
+    transport, seen = make_noop_transport(sdk)
+    # a short breadcrumb ring turns over often and keeps each event (and the run) small
+    sdk.init(dsn=params["dsn"], transport=transport, max_breadcrumbs=params.get("crumbs", 10))
     n = params.get("n", 10_000)
     sdk.set_tag("service", "bench")
     tracemalloc.start()
-    marks = []
+    marks, blocks = [], []
     for i in range(n):
         sdk.add_breadcrumb(category="step", message=f"step {i}", data={"i": i})
         if i % 10 == 0:
@@ -308,12 +327,14 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
         if i + 1 in (n // 2, n):
             gc.collect()
             marks.append(tracemalloc.get_traced_memory()[0])
+            blocks.append(sys.getallocatedblocks())
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {
         "growth_bytes": marks[1] - marks[0],
         "per_capture_bytes": (marks[1] - marks[0]) / (n - n // 2),
         "traced_mid_bytes": marks[0],
+        "blocks_growth": blocks[1] - blocks[0],
         "peak_bytes": peak,
         "sent": seen[0],
         "captured": n,
