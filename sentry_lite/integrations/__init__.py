@@ -23,6 +23,8 @@ minus ``disabled_integrations`` (classes, instances or identifiers).
 
 from __future__ import annotations
 
+import _thread
+
 from sentry_lite import _log
 from sentry_lite.scope import get_client
 
@@ -71,6 +73,8 @@ DEFAULT_INTEGRATIONS = (
 )
 
 _installed: set[str] = set()
+# Re-entrant: a setup_once() may import a framework whose integration then switches on.
+_setup_lock = _thread.RLock()
 _undo: dict[str, list[Callable[[], None]]] = {}
 
 
@@ -108,12 +112,13 @@ def on_uninstall(owner: str, func: Callable[[], None]) -> None:
 
 def uninstall(identifier: str) -> None:
     """Undo the patches of one integration (latest first)."""
-    for undo in reversed(_undo.pop(identifier, [])):
-        try:
-            undo()
-        except Exception:
-            _debug(f"undoing a patch of {identifier} failed")
-    _installed.discard(identifier)
+    with _setup_lock:
+        for undo in reversed(_undo.pop(identifier, [])):
+            try:
+                undo()
+            except Exception:
+                _debug(f"undoing a patch of {identifier} failed")
+        _installed.discard(identifier)
 
 
 def uninstall_all() -> None:
@@ -212,13 +217,14 @@ def _instances(options: Any, log: Callable[[str], None]) -> list[tuple[Integrati
 def setup_one(integration: Integration, options: Any, log: Callable[[str], None]) -> None:
     """Run ``setup_once()`` unless it has run; may raise :class:`DidNotEnable`."""
     name = identifier_of(integration)
-    if name in _installed:
-        return
-    type(integration).setup_once()
-    setup_with_options = getattr(integration, "setup_once_with_options", None)
-    if setup_with_options is not None:
-        setup_with_options(options)
-    _installed.add(name)
+    with _setup_lock:
+        if name in _installed:
+            return
+        type(integration).setup_once()
+        setup_with_options = getattr(integration, "setup_once_with_options", None)
+        if setup_with_options is not None:
+            setup_with_options(options)
+        _installed.add(name)
     log(f"integration {name} set up")
 
 
