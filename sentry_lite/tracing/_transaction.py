@@ -21,10 +21,11 @@ class Transaction(Span):
         "_name",
         "_overflow",
         "_sample_rand",
+        "_scope",
+        "_source",
         "_spans",
         "parent_sampled",
         "sample_rate",
-        "source",
     )
 
     def __init__(
@@ -38,7 +39,8 @@ class Transaction(Span):
         super().__init__(**kwargs)
         self._tx = self
         self._name = name or ""
-        self.source = str(source)
+        self._source = str(source)
+        self._scope: Scope | None = None
         self.parent_sampled = parent_sampled
         self.sample_rate: float | None = None
         self._sample_rand: float | None = None
@@ -54,9 +56,22 @@ class Transaction(Span):
     @name.setter
     def name(self, value: str) -> None:
         self._name = value
+        if self._scope is not None:
+            self._scope._transaction = value
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @source.setter
+    def source(self, value: str) -> None:
+        self._source = value
+        scope = self._scope
+        if scope is not None:
+            scope._transaction_info = {**scope._transaction_info, "source": value}
 
     def set_name(self, name: str, source: str | None = None) -> None:
-        self._name = name
+        self.name = name
         if source:
             self.source = source
 
@@ -65,9 +80,10 @@ class Transaction(Span):
         self._contexts[key] = value
 
     def _entered(self, scope: Scope) -> None:
-        # Errors captured inside the block carry the transaction's name.
+        # Errors captured inside the block carry the transaction's name (kept up to date).
+        self._scope = scope
         scope._transaction = self._name
-        scope._transaction_info = {**scope._transaction_info, "source": self.source}
+        scope._transaction_info = {**scope._transaction_info, "source": self._source}
 
     def _record(self, span: Span) -> None:
         if self.timestamp is not None:

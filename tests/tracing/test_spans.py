@@ -276,6 +276,20 @@ def test_set_transaction_name_renames_the_active_transaction(
     assert sentry_transactions[0]["transaction_info"] == {"source": "route"}
 
 
+def test_a_rename_in_a_nested_span_reaches_later_errors(
+    sentry_init: Any, sentry_events: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="before") as tx:
+        with sentry_lite.start_span(op="routing"):
+            sentry_lite.set_transaction_name("after", source="route")
+        sentry_lite.capture_message("later")
+        tx.name = "renamed directly"
+        sentry_lite.capture_message("latest")
+    assert [e["transaction"] for e in sentry_events] == ["after", "renamed directly"]
+    assert sentry_events[0]["transaction_info"] == {"source": "route"}
+
+
 def test_ignored_status_codes_are_not_sent(
     sentry_init: Any, sentry_transactions: list[Any]
 ) -> None:
