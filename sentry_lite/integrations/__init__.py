@@ -52,6 +52,9 @@ class Integration:
     def setup_once_with_options(self, options: Any = None) -> None:
         """Called on the instance right after ``setup_once()``, with the client's options."""
 
+    def _activate(self) -> None:
+        """Called at every ``init()`` that keeps this integration, after the transport exists."""
+
     @classmethod
     def uninstall(cls) -> None:
         """Undo every patch ``setup_once()`` made; the next ``init()`` sets it up again."""
@@ -258,6 +261,9 @@ def setup_integrations(options: Any, log: Callable[[str], None] | None = None) -
             say(f"integration {name} failed to set up: {exc!r}")
             continue
         active_integrations[name] = integration
+        activate = getattr(integration, "_activate", None)
+        if activate is not None:
+            activate()
     if options.default_integrations and options.auto_enabling_integrations:
         from sentry_lite.integrations._auto import enable_auto_integrations
 

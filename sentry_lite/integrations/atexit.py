@@ -2,15 +2,16 @@
 
 The hook flushes the client (it does not close it: an exit hook that runs after ours
 may still report something). The HTTP transport registers its own exit flush as a
-safety net; ours is registered later, so it runs first (``atexit`` runs hooks last in,
-first out) and the transport's then finds nothing left and returns at once.
+safety net when it is created; every ``init()`` re-registers ours after the client's
+transport exists, so ours runs first (``atexit`` runs hooks last in, first out) and the
+transport's then finds nothing left and returns at once.
 """
 
 from __future__ import annotations
 
 import sys
 
-from sentry_lite.integrations import Integration, active, on_uninstall
+from sentry_lite.integrations import Integration, active, installed, on_uninstall
 from sentry_lite.scope import get_client
 
 TYPE_CHECKING = False
@@ -45,6 +46,14 @@ class AtexitIntegration(Integration):
 
         atexit.register(_at_exit)
         on_uninstall(AtexitIntegration.identifier, lambda: atexit.unregister(_at_exit))
+
+    def _activate(self) -> None:
+        # Stay the last registered (first to run), after any transport's own exit hook.
+        if AtexitIntegration.identifier in installed():
+            import atexit
+
+            atexit.unregister(_at_exit)
+            atexit.register(_at_exit)
 
 
 def _at_exit() -> None:

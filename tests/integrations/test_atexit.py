@@ -71,3 +71,18 @@ def test_an_uninstalled_hook_does_not_run_at_exit(python) -> None:
     assert result.returncode == 0, result.stderr
     assert "sentry_lite: sending" not in result.stderr
     assert len(events) == 3  # the transport's own exit flush
+
+
+def test_the_message_shows_even_when_the_transport_came_after_the_first_init(python) -> None:
+    with LoopbackServer(reply=Reply(delay=0.2)) as server:
+        code = (
+            "import sentry_lite\n"
+            "sentry_lite.init()  # no DSN: no transport, the exit hook is registered first\n"
+            + f"DSN = {server.dsn!r}\n"
+            + SCRIPT.replace("OPTIONS", "")
+        )
+        result = python(code)
+        events = server.events
+    assert result.returncode == 0, result.stderr
+    assert len(events) == 3
+    assert "sentry_lite: sending" in result.stderr
