@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     Scopes = tuple[Scope, Scope]
 
 _HAS_TASK_CONTEXT = sys.version_info >= (3, 11)
+# 3.12+ tasks expose their context; older ones are remembered in a weak mapping.
+_REMEMBER_SCOPES = sys.version_info < (3, 12)
 _state: dict[str, Any] = {}
 
 
@@ -75,10 +77,11 @@ def _patch_loop_class(asyncio: ModuleType) -> None:
         elif asyncio.iscoroutine(coro):
             coro = _scoped(coro, scopes)
         task = original_create_task(self, coro, *args, **kwargs)
-        try:
-            _state["scopes"][task] = scopes
-        except TypeError:
-            pass
+        if _REMEMBER_SCOPES:
+            try:
+                _state["scopes"][task] = scopes
+            except TypeError:
+                pass
         return task
 
     def call_exception_handler(self: Any, context: dict[str, Any]) -> None:
