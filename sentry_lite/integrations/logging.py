@@ -88,6 +88,8 @@ class LoggingIntegration(Integration):
     ) -> None:
         self.level = _level_number(level, "level")
         self.event_level = _level_number(event_level, "event_level")
+        wanted = [n for n in (self.level, self.event_level) if n is not None]
+        self._lowest = min(wanted) if wanted else None
         # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
         self.sentry_logs_level = sentry_logs_level
 
@@ -109,8 +111,10 @@ def _install(logging_module: ModuleType) -> None:
 
     def callHandlers(self: logging.Logger, record: logging.LogRecord) -> None:
         integration = active(LoggingIntegration.identifier)
-        if integration is not None and _recordable(record):
-            _record(integration, record)
+        if integration is not None:
+            lowest = integration._lowest
+            if lowest is not None and record.levelno >= lowest and _recordable(record):
+                _record(integration, record)
         original(self, record)
 
     patch(LoggingIntegration.identifier, logger_class, "callHandlers", callHandlers)
