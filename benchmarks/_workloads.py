@@ -255,6 +255,7 @@ def delivery(module: str, params: dict[str, Any]) -> dict[str, Any]:
         "wire_header_bytes": got["event_header_bytes"] / envelopes,
         "decoded_bytes": got["event_decoded_bytes"] / envelopes,
         "requests": got["requests"],
+        "sink_busy_us": got["busy_ns"] / max(got["requests"], 1) / 1e3,
         **shape,
     }
 

@@ -2,11 +2,12 @@
 
     python benchmarks/profile_metric.py capture_message [--sdk sentry_sdk] [--n 500]
 
-Scenarios: init, capture_message, capture_exception, burst, and every scope
-operation of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...). Only the
-caller's thread is profiled (a worker thread's cost needs a sampling profiler such as
-``py-spy record --threads``). Profiling inflates cheap calls; read the call counts
-and the relative shares, not the absolute times.
+Scenarios: init, capture_message, capture_exception, burst, delivery (exception
+events over HTTP to the loopback sink, flushed every 50) and every scope operation
+of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...). The caller's thread
+is profiled; with ``--threads`` so is every thread started meanwhile (the SDK's
+worker), each printed on its own. Profiling inflates cheap calls; read the call
+counts and the relative shares, not the absolute times.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
     if scenario == "init":
         return lambda: sdk.init(dsn=dsn)
-    if scenario == "burst":
+    if scenario in ("burst", "delivery"):
         sdk.init(dsn=dsn)
     else:
         transport, _ = make_noop_transport(sdk)
@@ -49,6 +50,17 @@ def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
     if scenario == "burst":
         _workloads._fill_scope(sdk, scope, tags=10, crumbs=50)
         return lambda: sdk.capture_message("burst")
+    if scenario == "delivery":
+        _workloads._fill_scope(sdk, scope, tags=10, crumbs=50)
+        count = [0]
+
+        def deliver() -> None:
+            sdk.capture_exception(_workloads.deep_exception())
+            count[0] += 1
+            if count[0] % 50 == 0:
+                sdk.flush(timeout=30)
+
+        return deliver
     stmt = _workloads.OPS[scenario]
     code = compile(stmt, scenario, "exec")
     namespace = {
@@ -63,16 +75,41 @@ def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
     return lambda: exec(code, namespace)
 
 
+_thread_profiles: list[tuple[str, cProfile.Profile]] = []
+
+
+def _profile_new_threads() -> None:
+    """Run every thread started from now on under its own profiler."""
+    import threading
+
+    original = threading.Thread.run
+
+    def run(self: threading.Thread) -> None:
+        profiler = cProfile.Profile()
+        _thread_profiles.append((self.name, profiler))
+        profiler.enable()
+        try:
+            original(self)
+        finally:
+            profiler.disable()
+
+    threading.Thread.run = run  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> None:
-    scenarios = ["init", "capture_message", "capture_exception", "burst", *_workloads.OPS]
+    scenarios = ["init", "capture_message", "capture_exception", "burst", "delivery"]
+    scenarios += list(_workloads.OPS)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=scenarios)
     parser.add_argument("--sdk", default="sentry_lite")
     parser.add_argument("--n", type=int, default=200, help="calls profiled (init: always 1)")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--threads", action="store_true", help="profile new threads too")
     args = parser.parse_args(argv)
     sink = start_sink(0)
+    if args.threads:
+        _profile_new_threads()
     sdk = importlib.import_module(args.sdk)
     action = _prepare(sdk, args.scenario, sink.dsn())
     n = 1 if args.scenario == "init" else args.n
@@ -87,7 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.sdk}: {args.scenario} x {n}, caller thread, sorted by {args.sort}")
     stats = pstats.Stats(profiler)
     stats.sort_stats(args.sort).print_stats(args.limit)
-    sdk.flush(timeout=5)
+    sdk.flush(timeout=30)
+    for name, thread_profiler in _thread_profiles:
+        if "process_request" in name:  # the sink's own request threads
+            continue
+        print(f"thread {name!r}, sorted by {args.sort}")
+        pstats.Stats(thread_profiler).sort_stats(args.sort).print_stats(args.limit)
     sink.stop()
 
 
