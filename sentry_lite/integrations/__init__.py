@@ -271,4 +271,13 @@ def setup_integrations(options: Any, log: Callable[[str], None] | None = None) -
     return active_integrations
 
 
-__all__ = ["DidNotEnable", "Integration", "setup_integrations"]
+__all__ = [
+    "DidNotEnable",
+    "Integration",
+    "active",
+    "on_uninstall",
+    "patch",
+    "setup_integrations",
+    "uninstall",
+    "uninstall_all",
+]
