@@ -8,6 +8,8 @@ exceptions that refuse attributes fall back to remembering the last one seen.
 
 from __future__ import annotations
 
+import os
+
 from sentry_lite.integrations import Integration, active, on_uninstall
 from sentry_lite.scope import add_global_event_processor, remove_global_event_processor
 
@@ -20,11 +22,16 @@ _last: list[BaseException] = []
 
 
 def seen_before(exc: BaseException) -> bool:
-    """True if ``exc`` was already reported; marks it reported otherwise."""
+    """True if ``exc`` was already reported; marks it reported otherwise.
+
+    The mark is this process's id: an exception pickled into another process (it keeps
+    its attributes) counts as new there.
+    """
+    pid = os.getpid()
     try:
-        if getattr(exc, _MARK, False):
+        if getattr(exc, _MARK, None) == pid:
             return True
-        setattr(exc, _MARK, True)
+        setattr(exc, _MARK, pid)
         return False
     except Exception:
         if _last and _last[0] is exc:

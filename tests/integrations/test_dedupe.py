@@ -54,3 +54,24 @@ def test_exceptions_that_refuse_attributes_fall_back_to_the_last_seen(
     for error in (first, first, second, second):
         sentry_lite.capture_exception(error)
     assert [e["exception"]["values"][0]["value"] for e in sentry_events] == ["a", "b"]
+
+
+def test_an_exception_pickled_into_another_process_is_new_there(python) -> None:
+    import base64
+    import pickle
+
+    from sentry_lite.integrations import dedupe
+
+    error = ValueError("crosses processes")
+    assert dedupe.seen_before(error) is False
+    assert dedupe.seen_before(error) is True
+    payload = base64.b64encode(pickle.dumps(error)).decode()
+    result = python(
+        f"""
+        import base64, pickle
+        from sentry_lite.integrations.dedupe import seen_before
+        error = pickle.loads(base64.b64decode({payload!r}))
+        print(seen_before(error), seen_before(error))
+        """
+    )
+    assert result.stdout.split() == ["False", "True"], result.stderr
