@@ -41,6 +41,7 @@ from sentry_lite.api import (
     start_span,
     start_transaction,
     trace,
+    update_current_span,
     use_isolation_scope,
     use_scope,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "start_span",
     "start_transaction",
     "trace",
+    "update_current_span",
     "use_isolation_scope",
     "use_scope",
 ]

@@ -221,6 +221,25 @@ def set_measurement(name: str, value: float, unit: str = "") -> None:
         transaction.set_measurement(name, value, unit)
 
 
+def update_current_span(
+    op: str | None = None,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Change the active span's op or name, or add data to it (nothing if none is active)."""
+    span = _current()._span
+    if span is None:
+        return
+    if op is not None:
+        span.op = op
+    if name is not None:
+        span.name = name
+    for values in (data, attributes):
+        if values:
+            span.update_data(values)
+
+
 def trace(
     func: Any = None, *, op: str | None = None, name: str | None = None, **kwargs: Any
 ) -> Any:
@@ -265,6 +284,7 @@ __all__ = [
     "start_span",
     "start_transaction",
     "trace",
+    "update_current_span",
     "use_isolation_scope",
     "use_scope",
 ]

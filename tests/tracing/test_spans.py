@@ -358,3 +358,14 @@ def test_transaction_json_is_valid_for_relay(
         pass
     assert_valid_event(sentry_transactions[0])
     assert sentry_transactions[0]["transaction"] == "<unlabeled transaction>"
+
+
+def test_update_current_span(sentry_init: Any, sentry_transactions: list[Any]) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    sentry_lite.update_current_span(op="nothing active")  # no effect, no error
+    with sentry_lite.start_transaction(name="t"), sentry_lite.start_span(op="a"):
+        sentry_lite.update_current_span(op="db.query", name="SELECT 1",
+                                        attributes={"rows": 1}, data={"db": "main"})
+    (span,) = sentry_transactions[0]["spans"]
+    assert (span["op"], span["description"]) == ("db.query", "SELECT 1")
+    assert span["data"] == {"rows": 1, "db": "main"}
