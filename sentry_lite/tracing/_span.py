@@ -44,9 +44,13 @@ def new_span_id() -> str:
 
 
 def _epoch(value: Any) -> float:
+    """Epoch seconds from a number or a datetime; now for anything else."""
     if isinstance(value, (int, float)):
         return float(value)
-    return float(value.timestamp())  # a datetime
+    try:
+        return float(value.timestamp())  # a datetime
+    except Exception:
+        return time()
 
 
 class Span:

@@ -369,3 +369,16 @@ def test_update_current_span(sentry_init: Any, sentry_transactions: list[Any]) -
     (span,) = sentry_transactions[0]["spans"]
     assert (span["op"], span["description"]) == ("db.query", "SELECT 1")
     assert span["data"] == {"rows": 1, "db": "main"}
+
+
+def test_timestamps_as_datetimes_or_junk_never_raise(sentry_init: Any) -> None:
+    from datetime import datetime, timezone
+
+    sentry_init(traces_sample_rate=1.0)
+    start = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    tx = sentry_lite.start_transaction(name="t", start_timestamp=start)
+    assert tx.start_timestamp == start.timestamp()
+    span = tx.start_child(op="a", start_timestamp="not a time")
+    span.finish(end_timestamp=object())
+    assert span.timestamp is not None
+    assert tx.finish(end_timestamp=start.timestamp() + 2) is not None
