@@ -239,3 +239,17 @@ def start_sink(port: int | str = "auto") -> EnvelopeSink:
         except OSError:
             return EnvelopeSink(0).start()
     return EnvelopeSink(int(port)).start()
+
+
+def main() -> None:
+    """``python _server.py [PORT]``: serve until standard input closes; prints the port."""
+    import sys
+
+    sink = start_sink(sys.argv[1] if len(sys.argv) > 1 else 0)
+    print(sink.port, flush=True)
+    sys.stdin.read()
+    sink.stop()
+
+
+if __name__ == "__main__":
+    main()

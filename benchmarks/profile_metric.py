@@ -17,6 +17,7 @@ import cProfile
 import importlib
 import os
 import pstats
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,7 +25,6 @@ sys.path.insert(0, HERE)
 
 import _workloads  # noqa: E402
 from _child import make_noop_transport  # noqa: E402
-from _server import start_sink  # noqa: E402
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -107,11 +107,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=30)
     parser.add_argument("--threads", action="store_true", help="profile new threads too")
     args = parser.parse_args(argv)
-    sink = start_sink(0)
+    # the sink runs in its own process, as in the benchmark, so it takes no GIL from the SDK
+    sink = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "_server.py"), "0"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert sink.stdout is not None and sink.stdin is not None
+    dsn = f"http://benchkey@127.0.0.1:{int(sink.stdout.readline())}/1"
     if args.threads:
         _profile_new_threads()
     sdk = importlib.import_module(args.sdk)
-    action = _prepare(sdk, args.scenario, sink.dsn())
+    action = _prepare(sdk, args.scenario, dsn)
     n = 1 if args.scenario == "init" else args.n
     if args.scenario != "init":
         for _ in range(10):  # lazy imports and caches: not what we want to see
@@ -130,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
             continue
         print(f"thread {name!r}, sorted by {args.sort}")
         pstats.Stats(thread_profiler).sort_stats(args.sort).print_stats(args.limit)
-    sink.stop()
+    sink.stdin.close()
+    sink.wait(10)
 
 
 if __name__ == "__main__":
