@@ -749,8 +749,9 @@ def apply_scopes(
 ) -> Event | None:
     """Merge ``scopes`` (later wins) into ``event`` and run their processors."""
     _merge_data(event, scopes)
-    limit = options["max_breadcrumbs"] if options is not None else 100
-    merge_breadcrumbs(event, scopes, limit, prepare or _noop)
+    if event.get("type") != "transaction":  # as in the official SDK: crumbs go on errors
+        limit = options["max_breadcrumbs"] if options is not None else 100
+        merge_breadcrumbs(event, scopes, limit, prepare or _noop)
     _trace_context(event, scopes)
     attachments = [a for s in scopes for a in s._attachments]
     if attachments:

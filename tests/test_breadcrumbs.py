@@ -109,3 +109,14 @@ def test_crumbs_forked_into_a_new_scope_stay_in_the_parent_only_once(
     inner, outer = sentry_events
     assert [c["message"] for c in inner["breadcrumbs"]["values"]] == ["before fork", "inside"]
     assert [c["message"] for c in outer["breadcrumbs"]["values"]] == ["before fork"]
+
+
+def test_transactions_carry_no_breadcrumbs(
+    sentry_init: Any, sentry_transactions: list[Any], sentry_events: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    sentry_lite.add_breadcrumb(message="before the transaction")
+    with sentry_lite.start_transaction(name="checkout", op="task"):
+        sentry_lite.capture_message("inside")
+    assert "breadcrumbs" not in sentry_transactions[0]
+    assert sentry_events[0]["breadcrumbs"]["values"][0]["message"] == "before the transaction"
