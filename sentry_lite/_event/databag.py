@@ -108,7 +108,11 @@ class Walker:
             if self.reprs:
                 return self.leaf(value)
             return truncate(value, self.max_len)
-        if cls is int or cls is bool or value is None:
+        if cls is int:
+            if -_BIG_INT < value < _BIG_INT:
+                return (repr(value) if self.reprs else value), None
+            return self.leaf(value)  # beyond what JSON encoders and Relay take
+        if cls is bool or value is None:
             return (repr(value) if self.reprs else value), None
         if cls is float:
             if self.reprs or not math.isfinite(value):
@@ -194,7 +198,7 @@ class Walker:
         checked = policy is not None and (depth == 0 or policy.recursive)
         decided = policy._decided if checked else None  # type: ignore[union-attr]
         reprs = self.reprs
-        short = self.max_len // 4 - 1 if reprs else self.max_len  # repr() of these fits
+        short = self.max_len // 10 - 1 if reprs else self.max_len  # repr() of these fits
         for key, item in pairs:
             name = key if type(key) is str else self.key(key)
             if decided is not None:
@@ -205,7 +209,8 @@ class Walker:
                     out[name] = FILTERED
                     if meta is None:
                         meta = {}
-                    meta[name] = filtered_meta()
+                    if name:
+                        meta[name] = filtered_meta()
                     continue
             # the common leaves, without a call
             cls = type(item)
@@ -229,7 +234,7 @@ class Walker:
                 out[name], child = self.sequence(item, depth + 1, BREADTH)
             else:
                 out[name], child = self.node(item, depth + 1)
-            if child is not None:
+            if child is not None and name:  # "" is the meta tree's own key
                 if meta is None:
                     meta = {}
                 meta[name] = child
@@ -270,7 +275,7 @@ class Walker:
         out: list[Any] = []
         meta: Meta | None = None
         reprs = self.reprs
-        short = self.max_len // 4 - 1 if reprs else self.max_len
+        short = self.max_len // 10 - 1 if reprs else self.max_len
         for index, item in enumerate(items):
             cls = type(item)
             if cls is str:

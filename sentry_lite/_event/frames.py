@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 CONTEXT_LINES = 5
 _MAX_CONTEXTS = 8192
-# (filename, lineno) -> (the linecache list it was read from, pre, line, post)
-_contexts: dict[tuple[str, int], tuple[list[str], list[str], str, list[str]]] = {}
+# (filename, lineno, limit) -> (the linecache list it was read from, pre, line, post)
+_contexts: dict[tuple[str, int, int], tuple[list[str], list[str], str, list[str]]] = {}
 
 
 def _context(filename: str, lineno: int, f_globals: Any, limit: int) -> Context | None:
@@ -48,7 +48,7 @@ def _context(filename: str, lineno: int, f_globals: Any, limit: int) -> Context 
         lines = linecache.getlines(filename, f_globals)
     if not lines or not 0 < lineno <= len(lines):
         return None
-    key = (filename, lineno)
+    key = (filename, lineno, limit)
     cached = _contexts.get(key)
     if cached is not None and cached[0] is lines:
         return cached[1], cached[2], cached[3]
@@ -92,8 +92,10 @@ class FrameBuilder:
         that hide themselves."""
         f_globals = frame.f_globals
         code = frame.f_code
-        info = self.codes.get(code)
-        if info is None:
+        entry = self.codes.get(id(code))
+        if entry is not None and entry[0] is code:
+            info = entry[1]
+        else:
             info = self.paths.info(code, f_globals)
         if info[4]:
             return None

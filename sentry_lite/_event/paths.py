@@ -67,7 +67,7 @@ class Paths:
             except OSError:
                 root = None
         self.root = os.path.abspath(root).rstrip(os.sep) + os.sep if root else None
-        self.codes: dict[CodeType, CodeInfo] = {}
+        self.codes: dict[int, tuple[CodeType, CodeInfo]] = {}
 
     def in_app(self, module: str | None, abs_path: str) -> bool:
         if _listed(module, self.include):
@@ -80,12 +80,15 @@ class Paths:
 
     def info(self, code: CodeType, f_globals: dict[str, Any]) -> CodeInfo:
         """What is known of ``code`` (run with ``f_globals``)."""
-        found = self.codes.get(code)
-        if found is None:
-            found = self._learn(code, f_globals)
-            if len(self.codes) >= _MAX_CODES:
-                self.codes.clear()
-            self.codes[code] = found
+        # Keyed by identity: code objects compare equal across files (co_filename is not
+        # part of their equality). The entry holds the code, so its id is not reused.
+        entry = self.codes.get(id(code))
+        if entry is not None and entry[0] is code:
+            return entry[1]
+        found = self._learn(code, f_globals)
+        if len(self.codes) >= _MAX_CODES:
+            self.codes.clear()
+        self.codes[id(code)] = (code, found)
         return found
 
     def _learn(self, code: CodeType, f_globals: dict[str, Any]) -> CodeInfo:

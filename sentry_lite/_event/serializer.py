@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     Meta = dict[str, Any]
 
 MAX_TAG_LENGTH = 200
+_BIG_INT = 1 << 63
 _TEXT_FIELDS = ("message", "transaction", "logger")
 _REQUEST_BAGS = ("headers", "cookies", "env", "data")
 _REQUEST_TEXT = ("url", "method", "fragment", "api_target", "inferred_content_type")
@@ -88,11 +89,11 @@ class _EventSerializer:
             if len(name) > MAX_TAG_LENGTH:
                 name = self.text(name, ("tags",), MAX_TAG_LENGTH)
             cls = type(value)
-            if cls is int or cls is float or cls is bool:
+            if (cls is int and -_BIG_INT < value < _BIG_INT) or cls is float or cls is bool:
                 if name:
                     out[name] = value
                 continue
-            text = value if cls is str else _text(value)
+            text = value if cls is str else safe_repr(value, MAX_TAG_LENGTH)
             if "\n" in text or "\r" in text:
                 text = " ".join(text.splitlines())
             if not name or not text:
