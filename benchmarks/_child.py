@@ -110,14 +110,44 @@ def server_last(port: int) -> bytes:
     return _server_get(port, "/last")
 
 
-def main(argv: list[str]) -> None:
-    workload, module, params_json = argv[1], argv[2], argv[3]
-    import json
+def encode_params(params: dict[str, Any]) -> str:
+    """Flat parameters as ``key=type:value`` joined by newlines.
 
+    Not JSON: ``import json`` before the SDK would hide the SDK's own json import from
+    the start-up counts.
+    """
+    kinds = {bool: "b", int: "i", float: "f", str: "s"}
+    lines = []
+    for key, value in params.items():
+        text = str(int(value)) if type(value) is bool else str(value)
+        if "\n" in text:
+            raise ValueError(f"parameter {key!r} holds a newline")
+        lines.append(f"{key}={kinds[type(value)]}:{text}")
+    return "\n".join(lines)
+
+
+def decode_params(text: str) -> dict[str, Any]:
+    convert: dict[str, Callable[[str], Any]] = {
+        "b": lambda v: v == "1",
+        "i": int,
+        "f": float,
+        "s": str,
+    }
+    params = {}
+    for line in text.splitlines():
+        key, _, typed = line.partition("=")
+        kind, _, value = typed.partition(":")
+        params[key] = convert[kind](value)
+    return params
+
+
+def main(argv: list[str]) -> None:
+    workload, module, params = argv[1], argv[2], decode_params(argv[3])
     import _workloads
 
-    params = json.loads(params_json)
     result = _workloads.WORKLOADS[workload](module, params)
+    import json
+
     sys.stdout.write(MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
 

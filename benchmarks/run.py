@@ -26,6 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from _child import encode_params  # noqa: E402
 from _report import METRICS, render_table, summarise  # noqa: E402
 from _server import start_sink  # noqa: E402
 
@@ -117,7 +118,7 @@ class Harness:
             return self.run_import(sdk, params)
         params = {"dsn": self.sink.dsn(), "port": self.sink.port, **params}
         workload = "startup" if group == "startup_count" else group
-        proc = self._run([sys.executable, CHILD, workload, sdk, json.dumps(params)])
+        proc = self._run([sys.executable, CHILD, workload, sdk, encode_params(params)])
         for line in proc.stdout.splitlines():
             if line.startswith(MARKER):
                 result: dict[str, Any] = json.loads(line[len(MARKER) :])
