@@ -299,6 +299,9 @@ class Client:
         except Exception:
             self.log_error("before_send raised; the event is dropped")
             return None
+        if result is not None and not isinstance(result, dict):
+            self.log_debug(f"before_send returned {type(result).__name__}; the event is dropped")
+            return None
         return result
 
     def _send(self, event: Event, hint: Hint, category: str) -> None:

@@ -1,0 +1,120 @@
+"""prepare_breadcrumb: protocol-shaped, bounded, scrubbed, once, in place."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+import sentry_lite
+from sentry_lite._event.breadcrumbs import breadcrumbs_meta, prepare_breadcrumb
+from sentry_lite._options import Options
+from sentry_lite.testing import relay_errors
+
+
+def prepared(crumb: dict[str, Any], **options: Any) -> dict[str, Any]:
+    result = prepare_breadcrumb(crumb, Options(**options))  # type: ignore[arg-type]
+    assert result is crumb
+    return crumb
+
+
+def test_unknown_top_level_keys_move_into_data() -> None:
+    crumb = prepared({"message": "m", "config_source": "env", "data": {"a": 1}, "timestamp": 1.0})
+    assert crumb == {"message": "m", "data": {"config_source": "env", "a": 1}, "timestamp": 1.0}
+
+
+def test_unknown_keys_make_data_when_there_is_none() -> None:
+    crumb = prepared({"message": "m", "attempt": 3, "timestamp": 1.0})
+    assert crumb["data"] == {"attempt": 3}
+
+
+def test_a_data_key_wins_over_a_moved_key() -> None:
+    crumb = prepared({"message": "m", "a": "top", "data": {"a": "data"}})
+    assert crumb["data"] == {"a": "data"}
+
+
+def test_data_that_is_not_a_dict_is_wrapped() -> None:
+    assert prepared({"data": [1, 2]})["data"] == {"value": [1, 2]}
+    assert prepared({"data": "text", "x": 1})["data"] == {"x": 1, "data": "text"}
+
+
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [("warn", "warning"), ("WARNING", "warning"), ("critical", "critical"), ("nonsense", "info"),
+     (40, "info"), ("exception", "error")],
+)  # fmt: skip
+def test_levels_are_ones_sentry_knows(given: Any, level: str) -> None:
+    assert prepared({"level": given})["level"] == level
+
+
+def test_text_fields_become_strings() -> None:
+    crumb = prepared({"message": 42, "category": ("a", "b"), "type": None})
+    assert crumb == {"message": "42", "category": "('a', 'b')", "type": None}
+
+
+def test_data_is_bounded_scrubbed_and_json_safe() -> None:
+    loop: list[Any] = []
+    loop.append(loop)
+    crumb = prepared({"data": {"password": "p", "items": list(range(20)), "loop": loop}})
+    assert crumb["data"] == {
+        "password": "[Filtered]",
+        "items": list(range(10)),
+        "loop": ["<cyclic>"],
+    }
+    assert breadcrumbs_meta([crumb]) == {
+        "0": {"data": {"password": {"": {"rem": [["!config", "s"]]}}, "items": {"": {"len": 20}}}}
+    }
+
+
+def test_long_messages_are_cut() -> None:
+    crumb = prepared({"message": "m" * 300}, max_value_length=50)
+    assert crumb["message"] == "m" * 47 + "..."
+    assert breadcrumbs_meta([crumb]) == {
+        "0": {"message": {"": {"len": 300, "rem": [["!limit", "x", 47, 50]]}}}
+    }
+
+
+def test_preparing_twice_changes_nothing_more() -> None:
+    crumb = prepared({"message": "m", "extra_key": 1, "data": {"token": "t", "l": list(range(20))}})
+    once = copy.deepcopy(crumb)
+    meta = copy.deepcopy(breadcrumbs_meta([crumb]))
+    prepared(crumb)
+    assert crumb == once
+    assert breadcrumbs_meta([crumb]) == meta
+
+
+def test_the_meta_follows_the_crumb_to_its_position_in_each_event(
+    sentry_init: Any, sentry_events: list[Any]
+) -> None:
+    sentry_init(max_breadcrumbs=3)
+    sentry_lite.add_breadcrumb(message="trimmed", data={"l": list(range(20))})
+    sentry_lite.capture_message("first")
+    sentry_lite.add_breadcrumb(message="plain")
+    sentry_lite.add_breadcrumb(message="plain")
+    sentry_lite.capture_message("second")
+    sentry_lite.add_breadcrumb(message="plain")
+    sentry_lite.capture_message("third")
+    metas = [e.get("_meta", {}).get("breadcrumbs") for e in sentry_events]
+    trimmed = {"data": {"l": {"": {"len": 20}}}}
+    assert metas == [{"values": {"0": trimmed}}, {"values": {"0": trimmed}}, None]
+
+
+def test_the_official_shape_of_add_breadcrumb_passes_relay(sentry_events: list[Any]) -> None:
+    sentry_lite.add_breadcrumb(message="config loaded", category="config", config_source="env")
+    sentry_lite.add_breadcrumb({"message": 7, "level": "warn", "custom": {"deep": [1]}})
+    sentry_lite.capture_message("x")
+    (event,) = sentry_events
+    assert relay_errors(event) == []
+    first, second = event["breadcrumbs"]["values"]
+    assert first["data"] == {"config_source": "env"}
+    assert second["message"] == "7" and second["level"] == "warning"
+    assert second["data"] == {"custom": {"deep": [1]}}
+
+
+def test_an_events_own_breadcrumbs_are_prepared_too(sentry_events: list[Any]) -> None:
+    own = [{"message": "m", "odd": 1, "timestamp": 2.0}]
+    sentry_lite.capture_event({"message": "own", "breadcrumbs": {"values": own}})
+    assert sentry_events[0]["breadcrumbs"]["values"] == [
+        {"message": "m", "data": {"odd": 1}, "timestamp": 2.0}
+    ]
