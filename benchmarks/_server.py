@@ -184,7 +184,6 @@ class EnvelopeSink:
 
     async def _request(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         head = await reader.readuntil(b"\r\n\r\n")
-        started = time.perf_counter_ns()
         lines = head.decode("latin-1").split("\r\n")
         method, path, version = lines[0].split(" ", 2)
         headers = {}
@@ -193,6 +192,7 @@ class EnvelopeSink:
             if sep:
                 headers[name.strip().lower()] = value.strip()
         body = await reader.readexactly(int(headers.get("content-length") or 0))
+        started = time.perf_counter_ns()  # the sink's own work, once the body is in
         keep_alive = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         if method == "GET":
             status, answer = self._get(path)

@@ -79,7 +79,7 @@ class Harness:
 
     # -- running children ---------------------------------------------------------
 
-    def _run(self, cmd: list[str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    def _run(self, cmd: list[str], timeout: float = 1800) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             cmd,
             cwd=self.workdir,
