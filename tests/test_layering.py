@@ -20,6 +20,7 @@ LEAVES = (
     "sentry_lite._log",
     "sentry_lite.envelope",
     "sentry_lite._event",
+    "sentry_lite.scrubber",
     "sentry_lite.tracing._propagation",
     "sentry_lite.tracing._headers",
     "sentry_lite.tracing._sampling",

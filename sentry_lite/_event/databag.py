@@ -10,7 +10,9 @@ items, ``{"": {"rem": [["!limit", "x"]]}}`` for a collapsed one,
 
 The walk reads at most the bounded part of every value: sequences and mappings are read
 through ``islice``, strings are sliced before anything else, and objects go through
-:func:`~sentry_lite._event.saferepr.repr_cut`.
+:func:`~sentry_lite._event.saferepr.repr_cut`. At most ``MAX_CONTAINERS`` containers are
+walked per databag (ten wide and five deep would otherwise be 100,000 nodes); the rest
+are collapsed like the ones too deep.
 """
 
 from __future__ import annotations

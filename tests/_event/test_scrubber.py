@@ -82,6 +82,13 @@ def test_constructor_matches_the_official_shape() -> None:
     assert EventScrubber().recursive is False
 
 
+def test_the_official_import_path() -> None:
+    from sentry_lite.scrubber import DEFAULT_DENYLIST as public_denylist
+    from sentry_lite.scrubber import EventScrubber as public_scrubber
+
+    assert public_scrubber is EventScrubber and public_denylist is DEFAULT_DENYLIST
+
+
 def test_default_scrubber_of_the_client_is_recursive() -> None:
     scrubber = scrubber_for(Options())
     assert isinstance(scrubber, EventScrubber) and scrubber.recursive
