@@ -76,11 +76,15 @@ def _group_children(exc: BaseException) -> list[BaseException] | None:
 
 def _link(exc: BaseException) -> tuple[BaseException | None, str]:
     """The exception ``exc`` was raised from or during, and how."""
-    cause = exc.__cause__
-    if isinstance(cause, BaseException):
-        return cause, "__cause__"
-    if not exc.__suppress_context__ and isinstance(exc.__context__, BaseException):
-        return exc.__context__, "__context__"
+    try:
+        cause = exc.__cause__
+        if isinstance(cause, BaseException):
+            return cause, "__cause__"
+        context = exc.__context__
+        if not exc.__suppress_context__ and isinstance(context, BaseException):
+            return context, "__context__"
+    except Exception:  # a subclass may turn these into raising properties
+        pass
     return None, ""
 
 
@@ -127,7 +131,10 @@ def _type_fields(exc: BaseException) -> dict[str, Any]:
 def _errno(exc: BaseException) -> int | None:
     if not isinstance(exc, OSError):
         return None
-    number = exc.errno
+    try:
+        number = exc.errno
+    except Exception:
+        return None
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 

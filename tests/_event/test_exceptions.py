@@ -115,6 +115,29 @@ def test_a_failing_str_gives_a_description() -> None:
     assert values_of(Broken())[0]["value"].endswith("(str failed)>")
 
 
+def test_exceptions_with_raising_attributes_still_give_values() -> None:
+    class Hostile(OSError):
+        @property
+        def errno(self) -> Any:  # type: ignore[override]
+            raise RuntimeError("errno")
+
+        @property
+        def __notes__(self) -> Any:
+            raise RuntimeError("notes")
+
+        @property
+        def __cause__(self) -> Any:  # type: ignore[override]
+            raise RuntimeError("cause")
+
+        def __str__(self) -> str:
+            raise RuntimeError("str")
+
+    (value,) = values_of(raised(Hostile()))
+    assert value["type"].endswith("<locals>.Hostile")
+    assert value["value"].endswith("(str failed)>")
+    assert value["mechanism"] == {"type": "generic", "handled": True}
+
+
 def test_long_values_are_cut_and_recorded() -> None:
     exc = raised(ValueError("v" * 500))
     options = Options(max_value_length=100)
