@@ -121,7 +121,7 @@ def environ_headers(environ: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-def _wsgi_str(text: str) -> str:
+def wsgi_str(text: str) -> str:
     # PEP 3333 strings are latin-1 decoded bytes; paths are usually UTF-8.
     try:
         return text.encode("latin-1").decode("utf-8")
@@ -143,7 +143,7 @@ def environ_host(environ: Mapping[str, Any]) -> str:
 
 def environ_path(environ: Mapping[str, Any]) -> str:
     """SCRIPT_NAME + PATH_INFO, decoded (what a transaction named from the URL shows)."""
-    path = _wsgi_str(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+    path = wsgi_str(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
     return path or "/"
 
 
@@ -226,7 +226,7 @@ def request_from_environ(environ: Mapping[str, Any], pii: bool) -> dict[str, Any
     return build_request(
         str(environ.get("REQUEST_METHOD") or "GET"),
         url,
-        _wsgi_str(environ.get("QUERY_STRING") or ""),
+        wsgi_str(environ.get("QUERY_STRING") or ""),
         headers,
         env,
         pii,
@@ -470,4 +470,5 @@ __all__ = [
     "start_http_transaction",
     "status_codes",
     "status_of",
+    "wsgi_str",
 ]
