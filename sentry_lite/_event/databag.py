@@ -40,7 +40,7 @@ FILTERED = "[Filtered]"
 CYCLE = "<cyclic>"
 
 _LISTS = (list, tuple, set, frozenset)
-_BIG_INT = 1 << 1000  # smaller ints have a short repr
+_BIG_INT = 1 << 63  # larger ints become text: Relay takes 64-bit integers
 _PLAIN = frozenset((str, int, float, bool, type(None), dict, list, tuple, set, frozenset))
 
 

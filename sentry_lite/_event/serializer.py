@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 MAX_TAG_LENGTH = 200
 _BIG_INT = 1 << 63
+_EXACT = 1 << 53  # Relay wants tag numbers a JSON double holds exactly
 _TEXT_FIELDS = ("message", "transaction", "logger")
+_USER_TEXT = ("id", "email", "username", "name", "segment", "ip_address")
 _REQUEST_BAGS = ("headers", "cookies", "env", "data")
 _REQUEST_TEXT = ("url", "method", "fragment", "api_target", "inferred_content_type")
 
@@ -46,9 +48,33 @@ _REQUEST_TEXT = ("url", "method", "fragment", "api_target", "inferred_content_ty
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)):  # bool included
-        return str(value)
+    if isinstance(value, float) or (isinstance(value, int) and -_BIG_INT < value < _BIG_INT):
+        return str(value)  # bool included
     return safe_repr(value, MAX_TAG_LENGTH)
+
+
+def _flat(pairs: Any) -> Any:
+    """Header and cookie values are primitives for Relay: lists joined, the rest as text."""
+    if isinstance(pairs, list):  # the list-of-pairs form, which allows repeated names
+        return [
+            [_text(pair[0]), _flat_value(pair[1])]
+            for pair in pairs
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+    if not isinstance(pairs, dict):
+        return {"value": _flat_value(pairs)}
+    for key, value in pairs.items():
+        if value is not None and not isinstance(value, str):
+            pairs[key] = _flat_value(value)
+    return pairs
+
+
+def _flat_value(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return _text(value)
 
 
 class _EventSerializer:
@@ -89,7 +115,7 @@ class _EventSerializer:
             if len(name) > MAX_TAG_LENGTH:
                 name = self.text(name, ("tags",), MAX_TAG_LENGTH)
             cls = type(value)
-            if (cls is int and -_BIG_INT < value < _BIG_INT) or cls is float or cls is bool:
+            if cls is bool or ((cls is int or cls is float) and -_EXACT < value < _EXACT):
                 if name:
                     out[name] = value
                 continue
@@ -107,7 +133,19 @@ class _EventSerializer:
         if isinstance(user, dict) and not self.pii and "ip_address" in user:
             user = {k: v for k, v in user.items() if k != "ip_address"}
             self.note(("user", "ip_address"), {"": {"rem": [["!config", "x"]]}})
-        return self.bag(user, ("user",))
+        converted = self.bag(user, ("user",))
+        if not isinstance(converted, dict):
+            return {"data": {"value": converted}}
+        # the fields Relay gives a type: text ones, and objects
+        for key in _USER_TEXT:
+            value = converted.get(key)
+            if value is not None and not isinstance(value, (str, int, float)):
+                converted[key] = _text(value)
+        for key in ("data", "geo"):
+            value = converted.get(key)
+            if value is not None and not isinstance(value, dict):
+                converted[key] = {"value": value}
+        return converted
 
     def contexts(self, contexts: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -135,6 +173,8 @@ class _EventSerializer:
                 out[key] = self.text(self.pairs(value, "&", path), path)
             elif key == "cookies" and isinstance(value, str):
                 out[key] = self.text(self.pairs(value, ";", path), path)
+            elif key in ("headers", "cookies"):
+                out[key] = _flat(self.bag(value, path))
             else:
                 out[key] = self.bag(value, path)
         return out

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from test_databag import trees
 
 import sentry_lite
 from sentry_lite._event.serializer import serialize_databag, serialize_event
@@ -120,6 +122,16 @@ def test_existing_meta_is_kept_and_merged() -> None:
     }
 
 
+def test_header_values_are_primitives_and_pair_lists_stay_lists() -> None:
+    event = serialized(
+        {"request": {"headers": {"Accept": ["a", "b"], "X-Obj": {"k": 1}},
+                     "cookies": [["theme", "dark"], ["sessionid", "s"], "junk"]}}
+    )  # fmt: skip
+    assert event["request"]["headers"] == {"Accept": "a, b", "X-Obj": "{'k': 1}"}
+    assert event["request"]["cookies"] == [["theme", "dark"], ["sessionid", "s"]]
+    assert relay_errors(event) == []
+
+
 def test_serialize_databag_for_other_modules() -> None:
     assert serialize_databag({"a": {1, 2}, "b": float("inf")}) == {"a": [1, 2], "b": "inf"}
 
@@ -142,4 +154,22 @@ def test_hostile_values_anywhere_still_give_a_valid_event(sentry_events: list[An
     (event,) = sentry_events
     assert event["message"] == "still sent"
     assert event["extra"]["hostile"]["x"].endswith("(repr failed)>")
+    assert relay_errors(event) == []
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=trees)
+def test_any_value_anywhere_gives_an_event_relay_accepts(tree: Any) -> None:
+    event = serialized(
+        {
+            "message": "m",
+            "level": "error",
+            "extra": {"v": tree},
+            "contexts": {"c": {"v": tree}, "other": tree},
+            "user": {"id": "1", "data": tree},
+            "tags": {"t": tree},
+            "request": {"data": tree, "headers": {"h": tree}, "env": {"e": tree}},
+            "fingerprint": ["{{ default }}", tree],
+        }
+    )
     assert relay_errors(event) == []
