@@ -82,8 +82,52 @@ def _fill_scope(sdk: Any, scope: Any, tags: int, crumbs: int) -> None:
 # -- start-up ----------------------------------------------------------------------
 
 
+# What stays importable under ``hide``: the SDKs, their dependencies, packaging tools.
+VISIBLE = frozenset({"sentry_lite", "sentry_sdk", "urllib3", "certifi", "pip", "setuptools"})
+
+
+def _installed_top_level() -> set[str]:
+    """Top-level module names installed in site-packages (the standard library excluded)."""
+    import os
+    import site
+
+    names = set()
+    for directory in {*site.getsitepackages(), site.getusersitepackages()}:
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith((".dist-info", ".egg-info", ".pth")) or entry == "__pycache__":
+                continue
+            names.add(entry.split(".")[0])
+    return names
+
+
+class _Hidden:
+    """A meta-path finder under which only the SDKs and their dependencies import.
+
+    Both SDKs then see an environment where nothing else is installed (the official SDK
+    imports the frameworks and libraries it finds installed).
+    """
+
+    names: frozenset[str] = frozenset()
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] in cls.names:
+            raise ModuleNotFoundError(f"No module named {name!r} (hidden)", name=name)
+
+
 def startup(module: str, params: dict[str, Any]) -> dict[str, Any]:
-    """RSS and modules around ``import`` and ``init()``; with ``count``, Python calls."""
+    """RSS and modules around ``import`` and ``init()``; with ``count``, Python calls.
+
+    With ``hide``, only the SDKs and their dependencies can be imported from
+    site-packages: an environment where nothing else is installed.
+    """
+    if params.get("hide"):
+        _Hidden.names = frozenset(_installed_top_level() - VISIBLE)
+        sys.meta_path.insert(0, _Hidden)
     rss0 = rss_bytes()
     before = set(sys.modules)
     if params.get("count"):

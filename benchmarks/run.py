@@ -53,6 +53,7 @@ FRAMEWORKS = (
 GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]] = {
     "import": ((5, {}), (1, {})),
     "startup": ((5, {}), (1, {})),
+    "startup_bare": ((5, {"hide": True}), (1, {"hide": True})),
     "ops": ((3, {"target_s": 0.02, "repeat": 5}), (1, {"target_s": 0.002, "repeat": 3})),
     "capture": ((3, {"n": 200, "warmup": 20}), (1, {"n": 20, "warmup": 3})),
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
@@ -117,7 +118,7 @@ class Harness:
         if group == "import":
             return self.run_import(sdk, params)
         params = {"dsn": self.sink.dsn(), "port": self.sink.port, **params}
-        workload = "startup" if group == "startup_count" else group
+        workload = "startup" if group.startswith("startup") else group
         proc = self._run([sys.executable, CHILD, workload, sdk, encode_params(params)])
         for line in proc.stdout.splitlines():
             if line.startswith(MARKER):
@@ -155,9 +156,9 @@ class Harness:
         for _ in range(rounds):
             for index in pattern:
                 self.sample(group, self.sdks[index], params)
-        if group == "startup":  # deterministic counts: once each
+        if group.startswith("startup"):  # deterministic counts: once each
             for sdk in self.sdks:
-                self.sample("startup_count", sdk, {"count": True})
+                self.sample(f"{group}_count", sdk, {"count": True, **params})
         _say(f"[{group}] done in {time.monotonic() - started:.1f} s")
 
     def meta(self) -> dict[str, Any]:
