@@ -14,6 +14,8 @@ and reaches the event's ``_meta`` when an event includes the crumb.
 
 from __future__ import annotations
 
+from time import time
+
 from sentry_lite._event.databag import Walker, merge_meta, truncate
 from sentry_lite._event.saferepr import safe_repr
 from sentry_lite._event.scrubber import policy_of, scrubber_for
@@ -33,6 +35,7 @@ KNOWN_KEYS = frozenset(
 LEVELS = frozenset(("fatal", "critical", "error", "warning", "info", "debug"))
 LEVEL_ALIASES = {"warn": "warning", "exception": "error", "log": "info", "trace": "debug"}
 _MAX_REMEMBERED = 1024
+_LATEST = 32503680000.0  # the year 3000: later "timestamps" are something else
 # id(crumb) -> (crumb, its meta tree): the few crumbs that had something cut
 _cut: dict[int, tuple[Breadcrumb, dict[str, Any]]] = {}
 
@@ -46,6 +49,40 @@ def normalize_level(level: Any, default: str) -> str:
         if alias is not None:
             return alias
     return default
+
+
+def epoch_seconds(value: Any) -> float:
+    """``value`` as seconds since the epoch, if it is a time Sentry can read; else now."""
+    cls = type(value)
+    try:
+        if cls is int or cls is float:
+            if 0 <= value < _LATEST:
+                return float(value)
+        elif cls is str:
+            return _parse_time(value)
+        elif callable(getattr(value, "timestamp", None)):  # datetime and friends
+            seconds = value.timestamp()
+            if type(seconds) is float and 0 <= seconds < _LATEST:
+                return seconds
+    except Exception:
+        pass
+    return time()
+
+
+def _parse_time(text: str) -> float:
+    try:
+        return epoch_seconds(float(text))
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
+
+    text = text.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return epoch_seconds(parsed)
 
 
 def _text(value: Any) -> str:
@@ -64,8 +101,12 @@ def prepare_breadcrumb(
         if value is not None and type(value) is not str:
             record[key] = _text(value)
     level = record.get("level")
-    if level is not None and level not in LEVELS:
+    if level is not None and (type(level) is not str or level not in LEVELS):
         record["level"] = normalize_level(level, "info")
+    if "timestamp" in record:
+        when = record["timestamp"]
+        if type(when) is not float or not 0 <= when < _LATEST:
+            record["timestamp"] = epoch_seconds(when)
     limit = (options.max_value_length if options is not None else None) or DEFAULT_MAX_VALUE_LENGTH
     meta: dict[str, Any] = {}
     message = record.get("message")

@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from test_databag import trees
 
 import sentry_lite
 from sentry_lite._event.breadcrumbs import breadcrumbs_meta, prepare_breadcrumb
@@ -46,6 +48,23 @@ def test_data_that_is_not_a_dict_is_wrapped() -> None:
 )  # fmt: skip
 def test_levels_are_ones_sentry_knows(given: Any, level: str) -> None:
     assert prepared({"level": given})["level"] == level
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(5, 5.0), (1.5, 1.5), ("1700000000.5", 1700000000.5),
+     ("2024-01-02T03:04:05Z", 1704164645.0), ("2024-01-02T03:04:05", 1704164645.0)],
+)  # fmt: skip
+def test_timestamps_become_epoch_seconds(given: Any, expected: float) -> None:
+    assert prepared({"timestamp": given})["timestamp"] == expected
+
+
+@pytest.mark.parametrize("junk", ["yesterday", -5, float("nan"), 10**40, [1], None])
+def test_timestamps_sentry_cannot_read_become_now(junk: Any) -> None:
+    import time
+
+    before = time.time()
+    assert before <= prepared({"timestamp": junk})["timestamp"] <= time.time()
 
 
 def test_text_fields_become_strings() -> None:
@@ -118,3 +137,16 @@ def test_an_events_own_breadcrumbs_are_prepared_too(sentry_events: list[Any]) ->
     assert sentry_events[0]["breadcrumbs"]["values"] == [
         {"message": "m", "data": {"odd": 1}, "timestamp": 2.0}
     ]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(message=trees, category=trees, level=trees, data=trees, extra=trees, when=trees)
+def test_any_breadcrumb_becomes_one_relay_accepts(
+    message: Any, category: Any, level: Any, data: Any, extra: Any, when: Any
+) -> None:
+    crumb = prepared(
+        {"message": message, "category": category, "level": level, "data": data,
+         "weird key": extra, "timestamp": when}
+    )  # fmt: skip
+    event = {"event_id": "a" * 32, "timestamp": 1.0, "breadcrumbs": {"values": [crumb]}}
+    assert relay_errors(event) == []  # type: ignore[arg-type]
