@@ -9,7 +9,7 @@ container is a new one.
 
 from __future__ import annotations
 
-from sentry_lite._event.breadcrumbs import breadcrumbs_meta, normalize_level
+from sentry_lite._event.breadcrumbs import breadcrumbs_meta, epoch_seconds, normalize_level
 from sentry_lite._event.databag import (
     FILTERED,
     Walker,
@@ -213,6 +213,9 @@ class _EventSerializer:
         level = record.get("level")
         if level is not None:
             record["level"] = normalize_level(level, "error")
+        when = record.get("timestamp")
+        if when is not None and not isinstance(when, (int, float, str)):
+            record["timestamp"] = epoch_seconds(when)  # a datetime given to capture_event
         if record.get("tags"):
             record["tags"] = self.tags(record["tags"])
         fingerprint = record.get("fingerprint")

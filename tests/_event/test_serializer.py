@@ -106,6 +106,14 @@ def test_top_level_text_fields() -> None:
     assert event["_meta"]["message"] == {"": {"len": 300, "rem": [["!limit", "x", 47, 50]]}}
 
 
+def test_a_datetime_timestamp_becomes_epoch_seconds(sentry_events: list[Any]) -> None:
+    import datetime
+
+    when = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    sentry_lite.capture_event({"message": "dated", "timestamp": when})
+    assert sentry_events[0]["timestamp"] == when.timestamp()
+
+
 def test_logentry_params_are_a_databag() -> None:
     event = serialized({"logentry": {"message": "%s and %s", "params": [object, {1, 2}]}})
     assert event["logentry"] == {"message": "%s and %s", "params": ["<class 'object'>", [1, 2]]}
