@@ -22,13 +22,31 @@ def get_logger() -> logging.Logger:
 
         logger = logging.getLogger(LOGGER_NAME)
         if not logger.handlers:
-            handler = logging.StreamHandler()
+            handler = _stderr_handler()
             handler.setFormatter(logging.Formatter(" [sentry_lite] %(levelname)s: %(message)s"))
             logger.addHandler(handler)
             logger.setLevel(logging.DEBUG)
             logger.propagate = False
         _state["logger"] = logger
     return logger
+
+
+def _stderr_handler() -> logging.Handler:
+    import logging
+    import sys
+
+    class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+        """Writes to whatever ``sys.stderr`` is now (tests and daemons replace it)."""
+
+        @property
+        def stream(self) -> object:
+            return sys.stderr
+
+        @stream.setter
+        def stream(self, value: object) -> None:
+            return None
+
+    return StderrHandler()
 
 
 def log(debug: bool, level: str, message: str, exc_info: bool = False) -> None:

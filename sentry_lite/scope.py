@@ -536,10 +536,7 @@ class Scope:
         if not client.is_active():
             return None
         event: Event = {"message": message, "level": level or "info"}
-        hint: Hint = {}
-        if client.options.attach_stacktrace:
-            hint["attach_stacktrace_skip"] = 2
-        return self.capture_event(event, hint, scope=scope, **scope_kwargs)
+        return self.capture_event(event, None, scope=scope, **scope_kwargs)
 
     def capture_exception(
         self,
