@@ -54,7 +54,7 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "import": ((5, {}), (1, {})),
     "startup": ((5, {}), (1, {})),
     "startup_bare": ((5, {"hide": True}), (1, {"hide": True})),
-    "ops": ((3, {"target_s": 0.02, "repeat": 5}), (1, {"target_s": 0.002, "repeat": 3})),
+    "ops": ((3, {"target_s": 0.01, "repeat": 7}), (1, {"target_s": 0.002, "repeat": 3})),
     "capture": ((3, {"n": 200, "warmup": 20}), (1, {"n": 20, "warmup": 3})),
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
