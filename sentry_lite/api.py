@@ -5,20 +5,22 @@ Setters write the isolation scope; captures go through the current scope.
 
 from __future__ import annotations
 
-from sentry_lite.scope import (
-    Scope,
-    _current_var,
-    _isolation_var,
+from sentry_lite._blocks import (
     configure_scope,
-    get_client,
-    get_current_scope,
-    get_global_scope,
-    get_isolation_scope,
     isolation_scope,
     new_scope,
     push_scope,
     use_isolation_scope,
     use_scope,
+)
+from sentry_lite.scope import (
+    Scope,
+    _current_var,
+    _isolation_var,
+    get_client,
+    get_current_scope,
+    get_global_scope,
+    get_isolation_scope,
 )
 
 TYPE_CHECKING = False

@@ -20,9 +20,9 @@ from sentry_lite._event.defaults import apply_defaults
 from sentry_lite._event.exceptions import event_from_exception, exc_info_from_error
 from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
+from sentry_lite._merge import apply_scopes
 from sentry_lite._options import Options, build_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
-from sentry_lite.scope import apply_scopes
 from sentry_lite.transport import make_transport
 
 TYPE_CHECKING = False
@@ -31,8 +31,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite._dsn import Dsn
+    from sentry_lite.attachments import Attachment
     from sentry_lite.integrations import Integration
-    from sentry_lite.scope import Attachment, Scope
+    from sentry_lite.scope import Scope
     from sentry_lite.transport import Transport
     from sentry_lite.types import Breadcrumb, Event, Hint
 

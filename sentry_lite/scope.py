@@ -10,9 +10,8 @@ An event merges global, isolation, current and then an explicit scope, later win
 
 from __future__ import annotations
 
-import builtins
 from collections import deque
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from time import time
 
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
@@ -20,10 +19,10 @@ from sentry_lite.tracing._propagation import PropagationContext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
-    from types import TracebackType
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any, TypeAlias
 
+    from sentry_lite.attachments import Attachment
     from sentry_lite.client import Client, NonRecordingClient
     from sentry_lite.types import (
         Breadcrumb,
@@ -405,6 +404,8 @@ class Scope:
         content_type: str | None = None,
         add_to_transactions: bool = False,
     ) -> None:
+        from sentry_lite.attachments import Attachment
+
         attachment = Attachment(bytes, filename, path, content_type, add_to_transactions)
         self._attachments = (*self._attachments, attachment)
 
@@ -487,6 +488,8 @@ class Scope:
         self, event: Event, hint: Hint, options: Any = None
     ) -> Event | None:
         """Apply this scope alone (with the global processors) to ``event``."""
+        from sentry_lite._merge import apply_scopes
+
         return apply_scopes(event, hint, [self], options)
 
     # -- capture -------------------------------------------------------------------
@@ -558,45 +561,7 @@ class Scope:
         return self.capture_event(made[0], made[1], scope=scope, **scope_kwargs)
 
 
-class Attachment:
-    """A file sent along with an event."""
-
-    __slots__ = ("add_to_transactions", "bytes", "content_type", "filename", "path")
-
-    def __init__(
-        self,
-        bytes: bytes | Callable[[], bytes] | None = None,
-        filename: str | None = None,
-        path: str | None = None,
-        content_type: str | None = None,
-        add_to_transactions: bool = False,
-    ) -> None:
-        if bytes is None and path is None:
-            raise TypeError("an attachment needs bytes or a path")
-        if filename is None:
-            if path is None:
-                raise TypeError("an attachment from bytes needs a filename")
-            filename = path.replace("\\", "/").rsplit("/", 1)[-1]
-        self.bytes = bytes
-        self.filename = filename
-        self.path = path
-        self.content_type = content_type
-        self.add_to_transactions = add_to_transactions
-
-    def read(self) -> builtins.bytes:
-        """The attachment's content (reads the file now when given a path)."""
-        data = self.bytes
-        if data is None:
-            with open(str(self.path), "rb") as f:
-                return f.read()
-        content: builtins.bytes = data() if callable(data) else data
-        return content
-
-    def __repr__(self) -> str:
-        return f"<Attachment {self.filename!r}>"
-
-
-# -- applying scopes to an event ------------------------------------------------------
+# -- helpers of add_breadcrumb ----------------------------------------------------
 
 
 def _epoch(value: Any) -> Any:
@@ -621,143 +586,6 @@ def _before_breadcrumb(
         client.log_debug("before_breadcrumb dropped a breadcrumb")
         return None
     return dict(result)
-
-
-def _sort_key(crumb: Breadcrumb) -> float:
-    ts = crumb.get("timestamp")
-    return float(ts) if isinstance(ts, (int, float)) else 0.0
-
-
-def merge_breadcrumbs(
-    event: Event, scopes: Iterable[Scope], limit: int, prepare: Callable[[Breadcrumb], object]
-) -> None:
-    """Put the scopes' breadcrumbs (and the event's own) on ``event``, in time order."""
-    sources: list[Iterable[Breadcrumb]] = []
-    own = event.get("breadcrumbs")
-    if isinstance(own, dict) and own.get("values"):
-        sources.append(own["values"])
-    for scope in scopes:
-        if scope._breadcrumbs:
-            sources.append(scope.prepared_breadcrumbs(prepare))
-    if not sources:
-        return
-    if len(sources) == 1:
-        crumbs = list(sources[0])
-    else:
-        crumbs = sorted((c for source in sources for c in source), key=_sort_key)
-    if len(crumbs) > limit:
-        crumbs = crumbs[len(crumbs) - limit :] if limit else []
-    event["breadcrumbs"] = {"values": crumbs}
-
-
-def _merge_data(event: Event, scopes: list[Scope]) -> None:
-    level = transaction = user = fingerprint = None
-    tags: dict[str, Any] = {}
-    extras: dict[str, Any] = {}
-    contexts: dict[str, Any] = {}
-    info: dict[str, Any] = {}
-    for scope in scopes:
-        if scope._level is not None:
-            level = scope._level
-        if scope._transaction is not None:
-            transaction = scope._transaction
-        if scope._transaction_info:
-            info.update(scope._transaction_info)
-        if scope._user is not None:
-            user = scope._user
-        if scope._fingerprint is not None:
-            fingerprint = scope._fingerprint
-        if scope._tags:
-            tags.update(scope._tags)
-        if scope._extras:
-            extras.update(scope._extras)
-        if scope._contexts:
-            contexts.update(scope._contexts)
-    if level is not None:
-        event["level"] = level
-    is_transaction = event.get("type") == "transaction"
-    if transaction is not None and not is_transaction and not event.get("transaction"):
-        event["transaction"] = transaction
-        if info and "transaction_info" not in event:
-            event["transaction_info"] = info
-    if user is not None and not event.get("user"):
-        event["user"] = user
-    if fingerprint is not None and not event.get("fingerprint"):
-        event["fingerprint"] = fingerprint
-    for key, merged in (("tags", tags), ("extra", extras), ("contexts", contexts)):
-        if merged:
-            own: Any = event.get(key)
-            if own:
-                merged.update(own)
-            event[key] = merged  # type: ignore[literal-required]
-
-
-def _trace_context(event: Event, scopes: list[Scope]) -> None:
-    contexts = event.setdefault("contexts", {})
-    if "trace" in contexts:
-        return
-    top = scopes[-1]
-    for scope in reversed(scopes):
-        if scope._span is not None:
-            top = scope
-            break
-    contexts["trace"] = top.get_trace_context()
-
-
-def _run_processors(event: Event, hint: Hint, scopes: list[Scope], client: Any) -> Event | None:
-    exc_info = hint.get("exc_info")
-    if exc_info is not None:
-        for scope in scopes:
-            for error_processor in scope._error_processors:
-                result = _call_processor(error_processor, event, exc_info, client)
-                if result is None:
-                    return None
-                event = result
-    processors: list[EventProcessor] = list(_global_processors)
-    for scope in scopes:
-        processors.extend(scope._event_processors)
-    for processor in processors:
-        result = _call_processor(processor, event, hint, client)
-        if result is None:
-            return None
-        event = result
-    return event
-
-
-def _call_processor(func: Any, event: Event, arg: Any, client: Any) -> Event | None:
-    try:
-        result: Event | None = func(event, arg)
-    except Exception:
-        if client is not None:
-            client.log_error(f"event processor {func!r} raised; it was skipped")
-        return event
-    if result is None and client is not None:
-        client.log_debug(f"event processor {func!r} dropped the event")
-    return result
-
-
-def apply_scopes(
-    event: Event,
-    hint: Hint,
-    scopes: list[Scope],
-    options: Any = None,
-    client: Any = None,
-    prepare: Callable[[Breadcrumb], object] | None = None,
-) -> Event | None:
-    """Merge ``scopes`` (later wins) into ``event`` and run their processors."""
-    _merge_data(event, scopes)
-    if event.get("type") != "transaction":  # as in the official SDK: crumbs go on errors
-        limit = options["max_breadcrumbs"] if options is not None else 100
-        merge_breadcrumbs(event, scopes, limit, prepare or _noop)
-    _trace_context(event, scopes)
-    attachments = [a for s in scopes for a in s._attachments]
-    if attachments:
-        hint["attachments"] = attachments + list(hint.get("attachments") or ())
-    return _run_processors(event, hint, scopes, client)
-
-
-def _noop(crumb: Breadcrumb) -> None:
-    return None
 
 
 # -- the three scopes -------------------------------------------------------------
@@ -833,161 +661,6 @@ def remove_global_event_processor(func: EventProcessor) -> None:
         pass
 
 
-# -- context managers ----------------------------------------------------------------
-
-
-class _Use:
-    """Install scopes in the context vars for a ``with`` block, restore them after."""
-
-    __slots__ = ("_current", "_current_token", "_isolation", "_isolation_token")
-
-    def __init__(self, current: Scope, isolation: Scope | None = None) -> None:
-        self._current = current
-        self._isolation = isolation
-        self._current_token: Token[Scope | None] | None = None
-        self._isolation_token: Token[Scope | None] | None = None
-
-    def __enter__(self) -> Scope:
-        if self._isolation is not None:
-            self._isolation_token = _isolation_var.set(self._isolation)
-        self._current_token = _current_var.set(self._current)
-        return self._current
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        token = self._current_token
-        if token is not None:
-            try:
-                _current_var.reset(token)
-            except (ValueError, RuntimeError):
-                _restore(_current_var, token)
-        token = self._isolation_token
-        if token is not None:
-            try:
-                _isolation_var.reset(token)
-            except (ValueError, RuntimeError):
-                _restore(_isolation_var, token)
-
-
-def _restore(var: ContextVar[Scope | None], token: Token[Scope | None]) -> None:
-    # The block was left in another context than it was entered in (a generator
-    # resumed elsewhere): set the previous value by hand instead of raising.
-    old = token.old_value
-    var.set(None if old is Token.MISSING else old)
-
-
-class _ForkOnEnter(_Use):
-    """``new_scope()`` / ``isolation_scope()``: fork when the block is entered."""
-
-    __slots__ = ("_both",)
-
-    def __init__(self, both: bool) -> None:
-        self._both = both
-        self._isolation_token = None
-        self._current_token = None
-
-    def __enter__(self) -> Scope:
-        current = (_current_get() or get_current_scope()).fork()
-        self._current = current
-        if self._both:
-            isolation = (_isolation_get() or get_isolation_scope()).fork()
-            self._isolation = isolation
-            self._isolation_token = _isolation_var.set(isolation)
-        else:
-            self._isolation = None
-        self._current_token = _current_var.set(current)
-        return current
-
-
-def new_scope() -> _Use:
-    """``with new_scope() as scope:``: a fork of the current scope for the block."""
-    return _ForkOnEnter(both=False)
-
-
-def isolation_scope() -> _Use:
-    """``with isolation_scope() as scope:``: forks of both isolation and current scope.
-
-    The isolation scope is yielded: it is where module-level setters write.
-    """
-    return _IsolationBlock(both=True)
-
-
-class _IsolationBlock(_ForkOnEnter):
-    __slots__ = ()
-
-    def __enter__(self) -> Scope:
-        super().__enter__()
-        return self._isolation  # type: ignore[return-value]
-
-
-def use_scope(scope: Scope) -> _Use:
-    """``with use_scope(scope):``: make ``scope`` the current scope for the block."""
-    return _Use(scope)
-
-
-def use_isolation_scope(isolation: Scope) -> _Use:
-    """``with use_isolation_scope(scope):``: make ``scope`` the isolation scope."""
-    return _UseIsolation(isolation)
-
-
-class _UseIsolation(_Use):
-    __slots__ = ()
-
-    def __init__(self, isolation: Scope) -> None:
-        super().__init__(isolation, isolation)
-
-    def __enter__(self) -> Scope:
-        self._current = get_current_scope().fork()
-        super().__enter__()
-        return self._isolation  # type: ignore[return-value]
-
-
-def _deprecated(name: str, instead: str) -> None:
-    import warnings
-
-    warnings.warn(f"{name}() is deprecated; use {instead}", DeprecationWarning, stacklevel=3)
-
-
-def push_scope(callback: Callable[[Scope], None] | None = None) -> _Use | None:
-    """Old API: ``with push_scope() as scope:`` is ``with new_scope() as scope:``."""
-    _deprecated("push_scope", "new_scope()")
-    if callback is None:
-        return new_scope()
-    with new_scope() as scope:
-        callback(scope)
-    return None
-
-
-class _Configure:
-    __slots__ = ()
-
-    def __enter__(self) -> Scope:
-        return get_isolation_scope()
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-
-def configure_scope(callback: Callable[[Scope], None] | None = None) -> _Configure | None:
-    """Old API: changes made in the block or the callback go to the isolation scope."""
-    _deprecated("configure_scope", "get_isolation_scope()")
-    if callback is None:
-        return _Configure()
-    callback(get_isolation_scope())
-    return None
-
-
-def iter_scopes() -> Iterator[Scope]:
-    """Global, isolation and current scope, in the order they apply."""
-    yield get_global_scope()
-    yield get_isolation_scope()
-    yield get_current_scope()
-
-
 def _reset_all_scopes() -> None:
     """Forget every scope of this process and context (for tests)."""
     del _global[:]
@@ -996,20 +669,37 @@ def _reset_all_scopes() -> None:
     _current_var.set(None)
 
 
+def __getattr__(name: str) -> Any:
+    # The context managers live in sentry_lite._blocks; they stay importable from here,
+    # where users of the official SDK look for them.
+    if name in _BLOCKS:
+        from sentry_lite import _blocks
+
+        return getattr(_blocks, name)
+    if name == "Attachment":
+        from sentry_lite.attachments import Attachment
+
+        return Attachment
+    raise AttributeError(f"module 'sentry_lite.scope' has no attribute {name!r}")
+
+
+_BLOCKS = frozenset(
+    (
+        "configure_scope",
+        "isolation_scope",
+        "new_scope",
+        "push_scope",
+        "use_isolation_scope",
+        "use_scope",
+    )
+)
+
 __all__ = [
-    "Attachment",
     "Scope",
     "add_global_event_processor",
-    "apply_scopes",
-    "configure_scope",
     "get_client",
     "get_current_scope",
     "get_global_scope",
     "get_isolation_scope",
-    "isolation_scope",
-    "merge_breadcrumbs",
-    "new_scope",
-    "push_scope",
-    "use_isolation_scope",
-    "use_scope",
+    "remove_global_event_processor",
 ]

@@ -19,6 +19,7 @@ LEAVES = (
     "sentry_lite._dsn",
     "sentry_lite._log",
     "sentry_lite.envelope",
+    "sentry_lite.attachments",
     "sentry_lite._event",
     "sentry_lite.scrubber",
     "sentry_lite.tracing._propagation",
@@ -29,6 +30,8 @@ LEAVES = (
 LAYERS = (
     ("sentry_lite.tracing", 1),
     ("sentry_lite.scope", 2),
+    ("sentry_lite._merge", 2),
+    ("sentry_lite._blocks", 2),
     ("sentry_lite.transport", 3),
     ("sentry_lite.client", 4),
     ("sentry_lite.api", 5),

@@ -26,6 +26,7 @@ import sys
 from contextvars import ContextVar
 from time import time
 
+from sentry_lite._blocks import isolation_scope
 from sentry_lite.integrations import (
     DidNotEnable,
     Integration,
@@ -35,7 +36,7 @@ from sentry_lite.integrations import (
     on_uninstall,
     patch,
 )
-from sentry_lite.scope import get_current_scope, isolation_scope
+from sentry_lite.scope import get_current_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -18,14 +18,10 @@ from __future__ import annotations
 
 import sys
 
+from sentry_lite._blocks import use_isolation_scope, use_scope
 from sentry_lite.integrations import Integration, active, capture_exc, in_sdk_thread, patch
 from sentry_lite.integrations._importhook import when_imported
-from sentry_lite.scope import (
-    get_current_scope,
-    get_isolation_scope,
-    use_isolation_scope,
-    use_scope,
-)
+from sentry_lite.scope import get_current_scope, get_isolation_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
