@@ -265,6 +265,11 @@ TOO_LARGE = object()  # the body exceeds max_request_body_size
 RAW = object()  # a body that is neither form data nor JSON: not sent
 
 
+def wants_body(options: Any) -> bool:
+    """False with ``max_request_body_size="never"``: no body, not even a note about it."""
+    return getattr(options, "max_request_body_size", "medium") != "never"
+
+
 def body_allowed(options: Any, length: int | None) -> bool:
     """May a body of ``length`` bytes go with the event? (unknown length: only "always")"""
     limit = BODY_LIMITS.get(getattr(options, "max_request_body_size", "medium"), 10_000)
@@ -470,5 +475,6 @@ __all__ = [
     "start_http_transaction",
     "status_codes",
     "status_of",
+    "wants_body",
     "wsgi_str",
 ]

@@ -89,6 +89,7 @@ class ServerRequest:
 
     __slots__ = (
         "__weakref__",
+        "_captured",
         "_finished",
         "_request",
         "client",
@@ -124,6 +125,7 @@ class ServerRequest:
         self.status: int | None = None
         self.reported = False
         self._finished = False
+        self._captured: BaseException | None = None
         self._request: dict[str, Any] | None = None
         isolation = (_isolation_get() or get_isolation_scope()).fork()
         current = (_current_get() or get_current_scope()).fork()
@@ -177,8 +179,11 @@ class ServerRequest:
             innermost._transaction_info = {"source": source}
 
     def capture(self, exc_info: ExcInfo, mechanism: str | None = None) -> None:
-        """Report an unhandled error of this request (``handled: false``)."""
+        """Report an unhandled error of this request (``handled: false``), once."""
         self.reported = True
+        if exc_info[1] is self._captured:
+            return  # the framework reported it, and now the server layer sees it again
+        self._captured = exc_info[1]
         capture_exc(exc_info, {"type": mechanism or self.settings.mechanism, "handled": False})
 
     def response_status(self, status: int | None) -> None:

@@ -70,7 +70,7 @@ class WsgiRequest(ServerRequest):
             settings,
             str(environ.get("REQUEST_METHOD") or "GET").upper(),
             environ_path(environ),
-            environ,
+            _trace_headers(environ),
             {"wsgi_environ": environ},
         )
 
@@ -103,6 +103,14 @@ class WsgiRequest(ServerRequest):
         base = self._request
         headers = base.get("headers", {}) if base is not None else {}
         return client_ip(headers, self.environ.get("REMOTE_ADDR"))
+
+
+def _trace_headers(environ: dict[str, Any]) -> dict[str, Any] | None:
+    # The two headers only: the trace reader never scans the whole environ.
+    trace = environ.get("HTTP_SENTRY_TRACE")
+    if trace is None:
+        return None
+    return {"sentry-trace": trace, "baggage": environ.get("HTTP_BAGGAGE")}
 
 
 # -- running an application -----------------------------------------------------------
