@@ -47,7 +47,8 @@ class Refusing(Integration):
 
 
 def test_defaults_are_active_and_listed_in_events(sentry_init, sentry_events) -> None:
-    client = sentry_init()
+    # Frameworks other test modules imported would switch their integrations on.
+    client = sentry_init(auto_enabling_integrations=False)
     assert sorted(client.integrations) == DEFAULTS
     sentry_lite.capture_message("hi")
     assert sentry_events[0]["sdk"]["integrations"] == DEFAULTS
@@ -108,7 +109,7 @@ def test_a_default_that_does_not_enable_is_skipped(sentry_init, monkeypatch) -> 
 
     defaults = (*integrations.DEFAULT_INTEGRATIONS, f"{__name__}.Refusing")
     monkeypatch.setattr(integrations, "DEFAULT_INTEGRATIONS", defaults)
-    client = sentry_init()
+    client = sentry_init(auto_enabling_integrations=False)
     assert sorted(client.integrations) == DEFAULTS
 
 
