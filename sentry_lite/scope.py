@@ -355,19 +355,21 @@ class Scope:
             self._add_crumb(kwargs, hint)
 
     def _add_crumb(self, new: dict[str, Any], hint: BreadcrumbHint | None) -> None:
-        # Kept cheap: a timestamp and an append. Making the crumb JSON-safe and scrubbed
-        # happens once, at the first event that carries it. ``new`` is ours to keep.
-        client = self._client or get_client()
+        # Kept cheap: a timestamp and an append. Making the crumb JSON-safe, typed and
+        # scrubbed happens once, at the first event that carries it. ``new`` is ours.
+        client = self._client
+        if client is None:
+            # inline get_client()'s common case: one client, bound to the global scope
+            client = _global[0]._client if _global and not _scoped_clients[0] else None
+            if client is None:
+                client = get_client()
         if not client.recording:
             return
         if "timestamp" not in new:
             new["timestamp"] = time()
-        elif not isinstance(new["timestamp"], (int, float, str)):
-            new["timestamp"] = _epoch(new["timestamp"])
-        if "type" not in new:
-            new["type"] = "default"
         options = client.options
         if options.before_breadcrumb is not None:
+            new.setdefault("type", "default")
             result = _before_breadcrumb(client, new, hint)
             if result is None:
                 return

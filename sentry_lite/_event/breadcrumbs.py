@@ -94,6 +94,8 @@ def prepare_breadcrumb(
 ) -> Breadcrumb:
     """Make ``crumb`` (a dict the SDK owns) final: protocol-shaped, bounded, scrubbed."""
     record: Any = crumb
+    if "type" not in record:
+        record["type"] = "default"
     if not record.keys() <= KNOWN_KEYS:
         _move_unknown(record)
     for key in ("message", "category", "type"):

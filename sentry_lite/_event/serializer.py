@@ -122,7 +122,7 @@ class _EventSerializer:
             text = value if cls is str else safe_repr(value, MAX_TAG_LENGTH)
             if "\n" in text or "\r" in text:
                 text = " ".join(text.splitlines())
-            if not name or not text:
+            if not name or not text.strip():  # Relay rejects empty keys and blank values
                 continue
             if len(text) > MAX_TAG_LENGTH:
                 text = self.text(text, ("tags", name), MAX_TAG_LENGTH)

@@ -23,7 +23,12 @@ def prepared(crumb: dict[str, Any], **options: Any) -> dict[str, Any]:
 
 def test_unknown_top_level_keys_move_into_data() -> None:
     crumb = prepared({"message": "m", "config_source": "env", "data": {"a": 1}, "timestamp": 1.0})
-    assert crumb == {"message": "m", "data": {"config_source": "env", "a": 1}, "timestamp": 1.0}
+    assert crumb == {
+        "message": "m",
+        "data": {"config_source": "env", "a": 1},
+        "timestamp": 1.0,
+        "type": "default",
+    }
 
 
 def test_unknown_keys_make_data_when_there_is_none() -> None:
@@ -135,7 +140,7 @@ def test_an_events_own_breadcrumbs_are_prepared_too(sentry_events: list[Any]) ->
     own = [{"message": "m", "odd": 1, "timestamp": 2.0}]
     sentry_lite.capture_event({"message": "own", "breadcrumbs": {"values": own}})
     assert sentry_events[0]["breadcrumbs"]["values"] == [
-        {"message": "m", "data": {"odd": 1}, "timestamp": 2.0}
+        {"message": "m", "data": {"odd": 1}, "timestamp": 2.0, "type": "default"}
     ]
 
 

@@ -181,3 +181,9 @@ def test_any_value_anywhere_gives_an_event_relay_accepts(tree: Any) -> None:
         }
     )
     assert relay_errors(event) == []
+
+
+def test_blank_tag_values_are_left_out_because_relay_rejects_them() -> None:
+    event = serialized({"message": "m", "tags": {"blank": " ", "empty": "", "ok": " x"}})
+    assert event["tags"] == {"ok": " x"}
+    assert relay_errors(event) == []  # type: ignore[arg-type]
