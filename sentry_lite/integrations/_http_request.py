@@ -98,6 +98,7 @@ class ServerRequest:
         "isolation",
         "method",
         "name",
+        "native",
         "reported",
         "route_name",
         "route_source",
@@ -118,6 +119,7 @@ class ServerRequest:
         self.client = client
         self.settings = settings
         self.framework: Framework = NO_FRAMEWORK
+        self.native: Any = None  # the framework's own request object, once it exists
         self.method = method
         self.name = name  # the URL-derived name; frameworks rename (route_name)
         self.route_name: str | None = None
