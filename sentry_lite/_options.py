@@ -7,7 +7,6 @@ reported there, as a ``TypeError`` (unknown name) or a ``ValueError`` (bad value
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
 
 from sentry_lite.consts import (
     DEFAULT_MAX_BREADCRUMBS,
@@ -56,89 +55,200 @@ _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _MAX_BODY_SIZES = ("never", "small", "medium", "always")
 
 
-@dataclass
-class Options:
-    """Every option ``init()`` accepts, with the official SDK's defaults."""
-
-    dsn: str | None = None
-    release: str | None = None
-    environment: str | None = None
-    server_name: str | None = None
-    dist: str | None = None
-    debug: bool = False
+# The defaults (the official SDK's values); lists and dicts are copied per instance.
+_DEFAULTS: dict[str, Any] = {
+    "dsn": None,
+    "release": None,
+    "environment": None,
+    "server_name": None,
+    "dist": None,
+    "debug": False,
     # events
-    max_breadcrumbs: int = DEFAULT_MAX_BREADCRUMBS
-    sample_rate: float = 1.0
-    error_sampler: Any = None
-    before_send: Any = None
-    before_send_transaction: Any = None
-    before_breadcrumb: Any = None
-    ignore_errors: list[Any] = field(default_factory=list)
-    attach_stacktrace: bool = False
-    send_default_pii: bool = False
-    include_local_variables: bool = True
-    include_source_context: bool = True
-    in_app_include: list[str] = field(default_factory=list)
-    in_app_exclude: list[str] = field(default_factory=list)
-    project_root: str | None = None
-    max_value_length: int | None = None
-    max_stack_frames: int | None = DEFAULT_MAX_STACK_FRAMES
-    max_request_body_size: str = "medium"
-    event_scrubber: Any = None
-    custom_repr: Any = None
-    add_full_stack: bool = False
+    "max_breadcrumbs": DEFAULT_MAX_BREADCRUMBS,
+    "sample_rate": 1.0,
+    "error_sampler": None,
+    "before_send": None,
+    "before_send_transaction": None,
+    "before_breadcrumb": None,
+    "ignore_errors": [],
+    "attach_stacktrace": False,
+    "send_default_pii": False,
+    "include_local_variables": True,
+    "include_source_context": True,
+    "in_app_include": [],
+    "in_app_exclude": [],
+    "project_root": None,
+    "max_value_length": None,
+    "max_stack_frames": DEFAULT_MAX_STACK_FRAMES,
+    "max_request_body_size": "medium",
+    "event_scrubber": None,
+    "custom_repr": None,
+    "add_full_stack": False,
     # integrations
-    integrations: list[Any] = field(default_factory=list)
-    default_integrations: bool = True
-    auto_enabling_integrations: bool = True
-    disabled_integrations: list[Any] | None = None
+    "integrations": [],
+    "default_integrations": True,
+    "auto_enabling_integrations": True,
+    "disabled_integrations": None,
     # delivery
-    transport: Any = None
-    transport_queue_size: int = DEFAULT_QUEUE_SIZE
-    shutdown_timeout: float = DEFAULT_SHUTDOWN_TIMEOUT
-    send_client_reports: bool = True
-    http_proxy: str | None = None
-    https_proxy: str | None = None
-    proxy_headers: dict[str, str] | None = None
-    ca_certs: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    keep_alive: bool = False
-    socket_options: list[Any] | None = None
+    "transport": None,
+    "transport_queue_size": DEFAULT_QUEUE_SIZE,
+    "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
+    "send_client_reports": True,
+    "http_proxy": None,
+    "https_proxy": None,
+    "proxy_headers": None,
+    "ca_certs": None,
+    "cert_file": None,
+    "key_file": None,
+    "keep_alive": False,
+    "socket_options": None,
     # tracing
-    traces_sample_rate: float | None = None
-    traces_sampler: Any = None
-    enable_tracing: bool | None = None
-    propagate_traces: bool = True
-    trace_propagation_targets: list[str] | None = field(default_factory=lambda: [".*"])
-    trace_ignore_status_codes: frozenset[int] = frozenset()
-    strict_trace_continuation: bool = False
-    org_id: str | None = None
+    "traces_sample_rate": None,
+    "traces_sampler": None,
+    "enable_tracing": None,
+    "propagate_traces": True,
+    "trace_propagation_targets": [".*"],
+    "trace_ignore_status_codes": frozenset(),
+    "strict_trace_continuation": False,
+    "org_id": None,
     # accepted for compatibility, no effect (see INERT_OPTIONS)
-    profiles_sample_rate: float | None = None
-    profiles_sampler: Any = None
-    profiler_mode: str | None = None
-    profile_lifecycle: str = "manual"
-    profile_session_sample_rate: float | None = None
-    spotlight: Any = None
-    enable_metrics: bool = True
-    before_send_metric: Any = None
-    before_send_span: Any = None
-    enable_db_query_source: bool = True
-    db_query_source_threshold_ms: int = 100
-    enable_http_request_source: bool = True
-    http_request_source_threshold_ms: int = 100
-    trace_lifecycle: str | None = None
-    stream_gen_ai_spans: bool = True
-    instrumenter: str | None = "sentry"
-    data_collection: Any = None
-    ignore_spans: Any = None
-    auto_session_tracking: bool = True
-    enable_backpressure_handling: bool = True
-    enable_logs: bool = False
-    before_send_log: Any = None
-    functions_to_trace: list[Any] = field(default_factory=list)
-    _experiments: dict[str, Any] = field(default_factory=dict)
+    "profiles_sample_rate": None,
+    "profiles_sampler": None,
+    "profiler_mode": None,
+    "profile_lifecycle": "manual",
+    "profile_session_sample_rate": None,
+    "spotlight": None,
+    "enable_metrics": True,
+    "before_send_metric": None,
+    "before_send_span": None,
+    "enable_db_query_source": True,
+    "db_query_source_threshold_ms": 100,
+    "enable_http_request_source": True,
+    "http_request_source_threshold_ms": 100,
+    "trace_lifecycle": None,
+    "stream_gen_ai_spans": True,
+    "instrumenter": "sentry",
+    "data_collection": None,
+    "ignore_spans": None,
+    "auto_session_tracking": True,
+    "enable_backpressure_handling": True,
+    "enable_logs": False,
+    "before_send_log": None,
+    "functions_to_trace": [],
+    "_experiments": {},
+}
+_NAMES: tuple[str, ...] = tuple(_DEFAULTS)
+
+
+class Options:
+    """Every option ``init()`` accepts, with the official SDK's defaults.
+
+    A plain class rather than a dataclass: ``dataclasses`` costs ~10 ms to import.
+    """
+
+    dsn: str | None
+    release: str | None
+    environment: str | None
+    server_name: str | None
+    dist: str | None
+    debug: bool
+    # events
+    max_breadcrumbs: int
+    sample_rate: float
+    error_sampler: Any
+    before_send: Any
+    before_send_transaction: Any
+    before_breadcrumb: Any
+    ignore_errors: list[Any]
+    attach_stacktrace: bool
+    send_default_pii: bool
+    include_local_variables: bool
+    include_source_context: bool
+    in_app_include: list[str]
+    in_app_exclude: list[str]
+    project_root: str | None
+    max_value_length: int | None
+    max_stack_frames: int | None
+    max_request_body_size: str
+    event_scrubber: Any
+    custom_repr: Any
+    add_full_stack: bool
+    # integrations
+    integrations: list[Any]
+    default_integrations: bool
+    auto_enabling_integrations: bool
+    disabled_integrations: list[Any] | None
+    # delivery
+    transport: Any
+    transport_queue_size: int
+    shutdown_timeout: float
+    send_client_reports: bool
+    http_proxy: str | None
+    https_proxy: str | None
+    proxy_headers: dict[str, str] | None
+    ca_certs: str | None
+    cert_file: str | None
+    key_file: str | None
+    keep_alive: bool
+    socket_options: list[Any] | None
+    # tracing
+    traces_sample_rate: float | None
+    traces_sampler: Any
+    enable_tracing: bool | None
+    propagate_traces: bool
+    trace_propagation_targets: list[str] | None
+    trace_ignore_status_codes: frozenset[int]
+    strict_trace_continuation: bool
+    org_id: str | None
+    # accepted for compatibility, no effect (see INERT_OPTIONS)
+    profiles_sample_rate: float | None
+    profiles_sampler: Any
+    profiler_mode: str | None
+    profile_lifecycle: str
+    profile_session_sample_rate: float | None
+    spotlight: Any
+    enable_metrics: bool
+    before_send_metric: Any
+    before_send_span: Any
+    enable_db_query_source: bool
+    db_query_source_threshold_ms: int
+    enable_http_request_source: bool
+    http_request_source_threshold_ms: int
+    trace_lifecycle: str | None
+    stream_gen_ai_spans: bool
+    instrumenter: str | None
+    data_collection: Any
+    ignore_spans: Any
+    auto_session_tracking: bool
+    enable_backpressure_handling: bool
+    enable_logs: bool
+    before_send_log: Any
+    functions_to_trace: list[Any]
+    _experiments: dict[str, Any]
+
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - _DEFAULTS.keys()
+        if unknown:
+            raise TypeError(f"Options() got an unknown option {sorted(unknown)[0]!r}")
+        for name, default in _DEFAULTS.items():
+            if name in values:
+                value = values[name]
+            elif type(default) is list or type(default) is dict:
+                value = default.copy()
+            else:
+                value = default
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        changed = [f"{n}={getattr(self, n)!r}" for n in _NAMES if getattr(self, n) != _DEFAULTS[n]]
+        return f"Options({', '.join(changed)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Options) and all(
+            getattr(self, n) == getattr(other, n) for n in _NAMES
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
     # Mapping-style access, because code written for the official SDK reads
     # ``client.options["send_default_pii"]``.
@@ -164,8 +274,6 @@ class Options:
             return False
         return self.traces_sample_rate is not None or self.traces_sampler is not None
 
-
-_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Options))
 
 
 def _env_flag(value: str) -> bool:

@@ -11,7 +11,6 @@ and every drop is counted by reason for client reports:
 from __future__ import annotations
 
 import os
-import random
 from time import time
 
 from sentry_lite import _log
@@ -28,6 +27,7 @@ from sentry_lite.transport import make_transport
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from random import Random
     from typing import Any
 
     from sentry_lite._dsn import Dsn
@@ -121,7 +121,7 @@ class Client:
             self.transport = make_transport(options)
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
-        self._random = random.Random()
+        self._random: Random | None = None  # made when a sample rate below 1 is used
         self.integrations: dict[str, Integration] = {}
         from sentry_lite.integrations import setup_integrations  # the layer above the client
 
@@ -277,7 +277,13 @@ class Client:
             if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
                 self.log_debug(f"error_sampler returned {rate!r}; the event is kept")
                 return True
-        return bool(rate >= 1 or self._random.random() < rate)
+        if rate >= 1:
+            return True
+        if self._random is None:
+            from random import Random
+
+            self._random = Random()
+        return bool(self._random.random() < rate)
 
     def _attach_stacktrace(self, event: Event) -> None:
         from sentry_lite._event.frames import attach_current_stacktrace

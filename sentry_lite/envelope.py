@@ -7,7 +7,6 @@ clock, so the format can be tested byte for byte.
 from __future__ import annotations
 
 import builtins
-import json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,10 +44,18 @@ def _fallback(value: Any) -> Any:
         return "<unrepresentable>"
 
 
+def _loads(data: builtins.bytes | str) -> Any:
+    import json
+
+    return json.loads(data)
+
+
 def json_dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; unknown objects become their repr, never an error."""
     # "replace": a lone surrogate (a file name decoded with surrogateescape...) must
     # not make the whole payload invalid UTF-8, which the server would reject.
+    import json  # loaded by the first envelope sent, not by init()
+
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_fallback).encode(
         "utf-8", "replace"
     )
@@ -73,7 +80,7 @@ class PayloadRef:
     def json(self) -> Any:
         if self._json is None and self._bytes is not None:
             try:
-                self._json = json.loads(self._bytes)
+                self._json = _loads(self._bytes)
             except ValueError:
                 return None
         return self._json
@@ -164,7 +171,7 @@ class Item:
             line = stream.readline()
         if not line:
             return None
-        headers = json.loads(line)
+        headers = _loads(line)
         length = headers.get("length")
         if length is not None:
             body = stream.read(length)
@@ -173,7 +180,7 @@ class Item:
             body = stream.readline().rstrip(b"\n")
         is_json = headers.get("type") in ("event", "transaction", "client_report", "session",
                                           "sessions", "check_in", "log")
-        payload = PayloadRef(json=json.loads(body)) if is_json and body else PayloadRef(bytes=body)
+        payload = PayloadRef(json=_loads(body)) if is_json and body else PayloadRef(bytes=body)
         if is_json:
             payload._bytes = body
         return cls(payload, headers=headers)
@@ -259,7 +266,7 @@ class Envelope:
 
     @classmethod
     def deserialize_from(cls, stream: BinaryIO) -> Envelope:
-        headers = json.loads(stream.readline() or b"{}")
+        headers = _loads(stream.readline() or b"{}")
         items = []
         while True:
             item = Item.deserialize_from(stream)

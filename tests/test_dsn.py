@@ -83,3 +83,29 @@ def test_bad_dsn_is_a_value_error() -> None:
     assert issubclass(BadDsn, ValueError)
     with pytest.raises(ValueError, match="must be a string"):
         Dsn(42)  # type: ignore[arg-type]
+
+
+def test_parsing_agrees_with_urllib_on_a_range_of_dsns() -> None:
+    from urllib.parse import unquote, urlsplit
+
+    samples = [
+        "https://public@o123.ingest.sentry.io/456",
+        "https://public:secret@Example.COM:8443/sub/path/7?x=1#frag",
+        "http://k%20ey@[2001:db8::1]:9000/12",
+        "http://key@127.0.0.1/1/",
+    ]
+    for text in samples:
+        dsn, parts = Dsn(text), urlsplit(text)
+        assert dsn.scheme == parts.scheme
+        assert dsn.public_key == unquote(parts.username or "")
+        assert dsn.secret_key == (unquote(parts.password) if parts.password else None)
+        assert dsn.host == parts.hostname
+        assert dsn.port == (parts.port or (443 if parts.scheme == "https" else 80))
+        assert f"{dsn.path}/{dsn.project_id}" == parts.path.rstrip("/")
+
+
+@pytest.mark.parametrize("text", ["http://k@[::1/1", "http://k@[::1]x/1", "http://k@h:0/1",
+                                  "http://k@h:port/1"])
+def test_malformed_hosts_and_ports_are_bad_dsns(text: str) -> None:
+    with pytest.raises(BadDsn, match="Invalid DSN"):
+        Dsn(text)

@@ -13,7 +13,6 @@ file and line; only the locals are converted afresh (bounded, see
 
 from __future__ import annotations
 
-import linecache
 import sys
 
 from sentry_lite._event.databag import Walker
@@ -41,6 +40,8 @@ _contexts: dict[tuple[str, int, int], tuple[list[str], list[str], str, list[str]
 
 def _context(filename: str, lineno: int, f_globals: Any, limit: int) -> Context | None:
     """Five lines before, the line, five lines after (cached per file and line)."""
+    import linecache  # with tokenize and re: loaded by the first stack trace, not init()
+
     entry = linecache.cache.get(filename)
     if entry is not None and len(entry) == 4:
         lines = entry[2]  # what getlines() would answer, without the call
