@@ -252,3 +252,29 @@ def test_uninstalling_restores_django(sentry_init) -> None:
              vars(base.BaseHandler)["resolve_request"], vars(base)["import_string"])
     assert after == before
     assert len(got_request_exception.receivers) == receivers
+
+
+def test_django_imported_after_init_switches_the_integration_on(python) -> None:
+    result = python(
+        """
+        import json, sys
+        import sentry_lite
+        sentry_lite.init(dsn="http://key@127.0.0.1:9/1")
+        assert "django" not in sys.modules
+        import django
+        client = sentry_lite.get_client()
+        handlers_loaded = "django.core.handlers.wsgi" in sys.modules
+        from django.core.handlers.wsgi import WSGIHandler
+        print(json.dumps({
+            "enabled": "django" in client.integrations,
+            "handlers_loaded_by_sdk": handlers_loaded,
+            "patched": WSGIHandler.__call__.__module__,
+        }))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "enabled": True,
+        "handlers_loaded_by_sdk": False,
+        "patched": "sentry_lite.integrations.django",
+    }
