@@ -63,14 +63,18 @@ def count_calls(action: Callable[[], object], times: int = 1) -> dict[str, float
     }
 
 
-def make_noop_transport(sdk: Any) -> tuple[type, list[int]]:
-    """A transport class that accepts envelopes and drops them; and the list counting them."""
-    seen = [0]
+def make_noop_transport(sdk: Any) -> tuple[type, list[Any]]:
+    """A transport class that accepts envelopes and drops them; and the list counting them.
+
+    ``seen[0]`` counts the envelopes; ``seen[1]`` is the last one (kept for checks).
+    """
+    seen: list[Any] = [0, None]
     base = importlib.import_module(sdk.__name__ + ".transport").Transport
 
     class NoopTransport(base):  # type: ignore[misc, valid-type]
         def capture_envelope(self, envelope: Any) -> None:
             seen[0] += 1
+            seen[1] = envelope
 
         def flush(self, timeout: float, callback: Any = None) -> None:
             return None

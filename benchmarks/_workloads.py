@@ -63,12 +63,12 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _init(sdk: Any, params: dict[str, Any], noop: bool) -> list[int] | None:
+def _init(sdk: Any, params: dict[str, Any], noop: bool, **options: Any) -> list[Any] | None:
     if not noop:
-        sdk.init(dsn=params["dsn"])
+        sdk.init(dsn=params["dsn"], **options)
         return None
     transport, seen = make_noop_transport(sdk)
-    sdk.init(dsn=params["dsn"], transport=transport)
+    sdk.init(dsn=params["dsn"], transport=transport, **options)
     return seen
 
 
@@ -245,6 +245,89 @@ def capture(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# -- tracing ------------------------------------------------------------------------
+
+SPAN_OP, SPAN_NAME = "db.query", "SELECT * FROM items WHERE id = %s"
+
+
+def span_with(sdk: Any) -> None:
+    with sdk.start_span(op=SPAN_OP, name=SPAN_NAME):
+        pass
+
+
+def span_manual(sdk: Any) -> None:
+    sdk.start_span(op=SPAN_OP, name=SPAN_NAME).finish()
+
+
+SPANS = {"span_with": span_with, "span_manual": span_manual}
+
+
+def _span_ns(sdk: Any, action: Any, per_tx: int, batches: int, repeat: int) -> float:
+    """ns per span: the fastest of ``repeat`` runs of ``batches`` transactions.
+
+    Each transaction holds ``per_tx`` spans (well under both SDKs' span limits, so every
+    span is recorded); only the spans are timed, not starting or finishing the
+    transaction around them.
+    """
+    best = float("inf")
+    for _ in range(repeat):
+        total = 0
+        for _ in range(batches):
+            with sdk.start_transaction(op="task", name="bench-spans"):
+                start = time.perf_counter_ns()
+                for _ in range(per_tx):
+                    action(sdk)
+                total += time.perf_counter_ns() - start
+        best = min(best, total / (batches * per_tx))
+    return best
+
+
+def tracing(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """start_span + finish per span inside a transaction, and capture_exception inside a
+    transaction and a span; ``traces_sample_rate=1.0``, no-op transport."""
+    sdk = importlib.import_module(module)
+    seen = _init(sdk, params, noop=True, traces_sample_rate=1.0)
+    assert seen is not None
+    per_tx, batches = params.get("per_tx", 100), params.get("batches", 10)
+    repeat = params.get("repeat", 7)
+    result: dict[str, Any] = {}
+    for name, action in SPANS.items():
+        _span_ns(sdk, action, per_tx, 1, 1)  # warm-up: lazy imports, caches
+        before = seen[0]
+        ns = _span_ns(sdk, action, per_tx, batches, repeat)
+        sent = seen[0] - before  # one transaction per batch, each with every span
+        spans = len(seen[1].get_transaction_event().get("spans") or ())
+        with sdk.start_transaction(op="task", name="bench-count"):
+            counts = count_calls(lambda action=action: action(sdk), times=10)
+        counts["py_calls"] -= 1  # the call of ``action`` itself is ours
+        result[name] = {"ns": ns, **counts, "transactions_sent": sent, "spans_last": spans}
+
+    n, warmup = params.get("n", 200), params.get("warmup", 20)
+    with sdk.isolation_scope() as scope:
+        _fill_scope(sdk, scope, tags=10, crumbs=50)
+        errors = [deep_exception() for _ in range(n + warmup + 4)]
+        pending = iter(errors)
+        with (
+            sdk.start_transaction(op="task", name="bench-capture") as transaction,
+            sdk.start_span(op=SPAN_OP, name=SPAN_NAME) as span,
+        ):
+            before = seen[0]
+            first, _, median = _time_calls(lambda: sdk.capture_exception(next(pending)), n, warmup)
+            counts = count_calls(lambda: sdk.capture_exception(next(pending)), times=3)
+            sent = seen[0] - before
+            trace = seen[1].get_event()["contexts"]["trace"]
+        linked = trace["span_id"] == span.span_id and trace["trace_id"] == transaction.trace_id
+        result["traced_capture_exception"] = {
+            "us": median,
+            "first_us": first,
+            **counts,
+            "sent": sent,
+            "captured": len(errors),
+            "trace_linked": linked,
+        }
+    return result
+
+
 # -- delivery -------------------------------------------------------------------------
 
 
@@ -395,6 +478,7 @@ WORKLOADS = {
     "startup": startup,
     "ops": ops,
     "capture": capture,
+    "tracing": tracing,
     "delivery": delivery,
     "burst": burst,
     "leak": leak,

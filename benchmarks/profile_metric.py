@@ -3,11 +3,12 @@
     python benchmarks/profile_metric.py capture_message [--sdk sentry_sdk] [--n 500]
 
 Scenarios: init, capture_message, capture_exception, burst, delivery (exception
-events over HTTP to the loopback sink, flushed every 50) and every scope operation
-of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...). The caller's thread
-is profiled; with ``--threads`` so is every thread started meanwhile (the SDK's
-worker), each printed on its own. Profiling inflates cheap calls; read the call
-counts and the relative shares, not the absolute times.
+events over HTTP to the loopback sink, flushed every 50), the tracing scenarios
+(span_with, span_manual, traced_capture_exception; ``traces_sample_rate=1.0``) and
+every scope operation of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...).
+The caller's thread is profiled; with ``--threads`` so is every thread started
+meanwhile (the SDK's worker), each printed on its own. Profiling inflates cheap
+calls; read the call counts and the relative shares, not the absolute times.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
         return lambda: sdk.init(dsn=dsn)
     if scenario in ("burst", "delivery"):
         sdk.init(dsn=dsn)
+    elif scenario in TRACING:
+        transport, _ = make_noop_transport(sdk)
+        sdk.init(dsn=dsn, transport=transport, traces_sample_rate=1.0)
+        return _prepare_tracing(sdk, scenario)
     else:
         transport, _ = make_noop_transport(sdk)
         sdk.init(dsn=dsn, transport=transport)
@@ -75,6 +80,32 @@ def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
     return lambda: exec(code, namespace)
 
 
+TRACING = ("span_with", "span_manual", "traced_capture_exception")
+
+
+def _prepare_tracing(sdk: Any, scenario: str) -> Callable[[], object]:
+    """Spans in transactions of 100 spans (started and finished between them, profiled
+    too); the traced capture inside one transaction and span that stay open."""
+    if scenario == "traced_capture_exception":
+        _workloads._fill_scope(sdk, sdk.get_isolation_scope(), tags=10, crumbs=50)
+        sdk.start_transaction(op="task", name="bench-capture").__enter__()
+        sdk.start_span(op=_workloads.SPAN_OP, name=_workloads.SPAN_NAME).__enter__()
+        return lambda: sdk.capture_exception(_workloads.deep_exception())
+    action = _workloads.SPANS[scenario]
+    state: list[Any] = [None, 0]
+
+    def span() -> None:
+        if state[1] % 100 == 0:
+            if state[0] is not None:
+                state[0].__exit__(None, None, None)
+            state[0] = sdk.start_transaction(op="task", name="bench-spans")
+            state[0].__enter__()
+        state[1] += 1
+        action(sdk)
+
+    return span
+
+
 _thread_profiles: list[tuple[str, cProfile.Profile]] = []
 
 
@@ -98,7 +129,7 @@ def _profile_new_threads() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     scenarios = ["init", "capture_message", "capture_exception", "burst", "delivery"]
-    scenarios += list(_workloads.OPS)
+    scenarios += [*TRACING, *_workloads.OPS]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=scenarios)
     parser.add_argument("--sdk", default="sentry_lite")

@@ -56,6 +56,10 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "startup_bare": ((5, {"hide": True}), (1, {"hide": True})),
     "ops": ((3, {"target_s": 0.01, "repeat": 7}), (1, {"target_s": 0.002, "repeat": 3})),
     "capture": ((3, {"n": 200, "warmup": 20}), (1, {"n": 20, "warmup": 3})),
+    "tracing": (
+        (3, {"per_tx": 100, "batches": 10, "repeat": 7, "n": 200, "warmup": 20}),
+        (1, {"per_tx": 20, "batches": 2, "repeat": 2, "n": 20, "warmup": 3}),
+    ),
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
