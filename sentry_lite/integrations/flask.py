@@ -99,11 +99,16 @@ def _patch_call(flask_class: Any) -> None:
     patch(IDENTIFIER, flask_class, "__call__", __call__)
 
 
-def _request_state() -> tuple[Any, ServerRequest | None]:
-    from flask import request
+_request_proxy: list[Any] = []
 
+
+def _request_state() -> tuple[Any, ServerRequest | None]:
+    if not _request_proxy:
+        from flask import request
+
+        _request_proxy.append(request)
     try:
-        flask_request = request._get_current_object()  # type: ignore[attr-defined]
+        flask_request = _request_proxy[0]._get_current_object()
     except RuntimeError:  # outside a request
         return None, None
     return flask_request, flask_request.environ.get(STATE_KEY)

@@ -177,16 +177,12 @@ class _Response:
         result = self._result
         if type(result) is list or type(result) is tuple:
             return iter(result)  # no application code runs while it is iterated
-        state = self._state
-        tokens = state.enter()
         try:
             self._iterator = iter(result)
         except Exception:
             self._failed = True
-            state.capture(sys.exc_info())
+            self._state.capture(sys.exc_info())
             raise
-        finally:
-            state.leave(tokens)
         return self
 
     def __next__(self) -> bytes:
