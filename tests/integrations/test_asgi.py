@@ -237,3 +237,26 @@ def test_a_websocket_session_is_isolated_and_traced(sentry_init, sentry_events,
     assert tx["contexts"]["trace"]["op"] == "websocket.server"
     for item in (event, tx):
         assert_valid_event(item)
+
+
+def test_a_failing_lifespan_startup_is_reported(sentry_init, sentry_events) -> None:
+    sentry_init()
+
+    async def lifespan_app(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "lifespan"
+        await receive()
+        raise Boom("could not connect to the database")
+
+    async def drive() -> None:
+        inbox: asyncio.Queue[Any] = asyncio.Queue()
+        await inbox.put({"type": "lifespan.startup"})
+
+        async def send(message: Any) -> None:
+            return None
+
+        with pytest.raises(Boom):
+            await SentryAsgiMiddleware(lifespan_app)({"type": "lifespan"}, inbox.get, send)
+
+    asyncio.run(drive())
+    (event,) = sentry_events
+    assert event["exception"]["values"][0]["mechanism"] == {"type": "asgi", "handled": False}

@@ -278,3 +278,16 @@ def test_switches_on_by_itself_and_uninstalls_cleanly(sentry_init) -> None:
     assert hooks() != before
     StarletteIntegration.uninstall()
     assert hooks() == before
+
+
+def test_a_generic_middleware_around_the_app_reports_each_request_once(sentry_server) -> None:
+    from sentry_lite.integrations.asgi import SentryAsgiMiddleware
+
+    sentry_lite.init(dsn=sentry_server.dsn, traces_sample_rate=1.0)
+    with serve(SentryAsgiMiddleware(make_app())) as base:
+        request(base, "/items/5")
+    delivered(sentry_server, events=1, transactions=1)
+    (event,) = sentry_server.events
+    assert event["exception"]["values"][0]["mechanism"] == {"type": "starlette", "handled": False}
+    assert event["transaction"] == "/items/{item_id}"
+    assert len(sentry_server.transactions) == 1
