@@ -16,6 +16,12 @@ class Metric:
     ``path`` locates the value in a child's result of ``group``; ``counts`` are
     ``(label, group, path)`` triples for the deterministic counts shown beside it;
     ``goal`` is ``("<=" | ">=", ratio)`` or ``("lite<=" | "lite>=", absolute)``.
+
+    ``baseline`` names a third configuration of the group (``none``: no SDK) whose
+    median the row shows beside the SDKs'. With ``delta="lost"`` the row's value for
+    each SDK is the baseline's median minus the SDK's (throughput lost to the SDK);
+    with ``delta="added"`` the SDK's minus the baseline's, counts included (time and
+    calls the SDK adds).
     """
 
     def __init__(
@@ -28,9 +34,13 @@ class Metric:
         goal: tuple[str, float] | None = None,
         counts: tuple[tuple[str, str, tuple[str, ...]], ...] = (),
         mode: str = "",
+        baseline: str | None = None,
+        delta: str | None = None,
+        goal_label: str | None = None,
     ) -> None:
         self.key, self.label, self.unit, self.group, self.path = key, label, unit, group, path
         self.goal, self.counts, self.mode = goal, counts, mode
+        self.baseline, self.delta, self.goal_label = baseline, delta, goal_label
 
 
 def _op(name: str, label: str, goal: float) -> Metric:
@@ -222,6 +232,55 @@ METRICS = [
 ]
 
 
+def _framework(app: str, label: str) -> list[Metric]:
+    """Requests per second of ``app`` (no SDK beside), and the throughput each SDK costs."""
+    group = f"fw_{app}"
+    return [
+        Metric(
+            f"{group}_rps",
+            f"{label}: requests/s",
+            "req/s",
+            group,
+            ("rps",),
+            None,
+            (("transactions arrived per request", group, ("tx_per_request",)),),
+            HTTP,
+            baseline="none",
+        ),
+        Metric(
+            f"{group}_loss",
+            "  requests/s lost to the SDK",
+            "req/s",
+            group,
+            ("rps",),
+            ("<=", 1 / 3),
+            (),
+            HTTP,
+            baseline="none",
+            delta="lost",
+            goal_label="<= 1/3",
+        ),
+        Metric(
+            f"{group}_thread_us",
+            "  in-process request: time the SDK adds to the request thread",
+            "us",
+            f"{group}_thread",
+            ("us",),
+            None,
+            (("py calls", f"{group}_thread", ("py_calls",)),),
+            NOOP,
+            baseline="none",
+            delta="added",
+        ),
+    ]
+
+
+METRICS += [
+    *_framework("flask", "Flask, gunicorn 1 sync worker"),
+    *_framework("fastapi", "FastAPI, uvicorn 1 worker"),
+]
+
+
 def dig(result: dict[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = result
     for key in path:
@@ -261,12 +320,25 @@ def summarise(
             "unit": metric.unit,
             "mode": metric.mode,
         }
+        base, base_counts = None, {}
+        if metric.baseline is not None:
+            runs = samples.get(metric.group, {}).get(metric.baseline, [])
+            base = median(_values(runs, metric.path))
+            base_counts = {
+                label: median(_values(samples.get(group, {}).get(metric.baseline, []), path))
+                for label, group, path in metric.counts
+            }
+            row["baseline"] = {"name": metric.baseline, "median": base, "counts": base_counts}
         for sdk in sdks:
             values = _values(samples.get(metric.group, {}).get(sdk, []), metric.path)
             counts = {
                 label: median(_values(samples.get(group, {}).get(sdk, []), path))
                 for label, group, path in metric.counts
             }
+            if metric.delta is not None:
+                values = _delta(metric.delta, base, values)
+            if metric.delta == "added":
+                counts = {k: _delta1(v, base_counts.get(k)) for k, v in counts.items()}
             status = "ok" if values else "not run"
             if not values and (metric.group, sdk) in (failed or set()):
                 status = "error"
@@ -274,10 +346,22 @@ def summarise(
             row[sdk]["status"] = status
         a, b = row[lite]["median"], row[official]["median"]
         row["ratio"] = a / b if a is not None and b else None
-        row["goal"] = _goal_text(metric.goal)
+        if metric.delta is not None and (b is None or b <= 0):
+            row["ratio"] = None  # the official SDK cost nothing measurable: no ratio
+        row["goal"] = metric.goal_label or _goal_text(metric.goal)
         row["met"] = _met(metric.goal, row["ratio"], row[lite])
         out[metric.key] = row
     return out
+
+
+def _delta(kind: str, base: float | None, values: list[float]) -> list[float]:
+    if base is None:
+        return []
+    return [base - v for v in values] if kind == "lost" else [v - base for v in values]
+
+
+def _delta1(value: float | None, base: float | None) -> float | None:
+    return None if value is None or base is None else value - base
 
 
 def _goal_text(goal: tuple[str, float] | None) -> str:
@@ -320,6 +404,27 @@ def _fmt(value: float | None, status: str = "error") -> str:
     return f"{value:.3g}"
 
 
+def _baseline_text(metric: Metric, row: dict[str, Any], sdks: list[str]) -> str:
+    base = (row.get("baseline") or {}).get("median")
+    if metric.baseline is None or base is None:
+        return ""
+    if metric.delta is None:
+        return f"no SDK {_fmt(base)} {metric.unit};"
+    if metric.delta == "added":
+        counts = row["baseline"]["counts"]
+        calls = "".join(f", {label} {_fmt(counts[label], '-')}" for label in counts)
+        return f"no SDK {_fmt(base)} {metric.unit}{calls}; added:"
+    shares = [row[sdk]["median"] for sdk in sdks]
+    if base <= 0 or any(share is None for share in shares):
+        return ""
+    lost = " / ".join(f"{share / base:.1%}" for share in shares)
+    # the time per request the SDK adds at these rates: 1/rps(sdk) - 1/rps(none)
+    per_request = " / ".join(
+        f"{1e6 / (base - share) - 1e6 / base:,.0f}" if base > share else "-" for share in shares
+    )
+    return f"lost {lost}; us added per request {per_request}"
+
+
 def render_table(summary: dict[str, Any], sdks: list[str]) -> str:
     """A Markdown table (readable as plain text too)."""
     lite, official = sdks
@@ -339,6 +444,7 @@ def render_table(summary: dict[str, Any], sdks: list[str]) -> str:
             f"{_fmt(row[official]['counts'][label], '-')}"
             for label, _, _ in metric.counts
         )
+        counts = " ".join(filter(None, (_baseline_text(metric, row, sdks), counts)))
         lines.append(
             f"| {metric.label.replace('  ', '&nbsp;&nbsp;')} | {metric.unit} "
             f"| {_fmt(row[lite]['median'], row[lite]['status'])} "

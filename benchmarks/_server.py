@@ -2,9 +2,10 @@
 
 It accepts ``POST /api/<project>/envelope/`` (plain, gzip or deflate; brotli when
 the ``brotli`` package is importable), decodes every envelope down to its items
-and counts what it saw. ``GET /stats`` answers the counters as JSON and ``GET
-/last`` the last envelope that held an event; children read them over a raw socket
-so that no HTTP-client instrumentation of the SDK under test sees the request.
+and counts what it saw. ``GET /stats`` answers the counters as JSON, ``GET /last``
+the last envelope that held an event and ``GET /last-transaction`` the last that held
+a transaction; children read them over a raw socket so that no HTTP-client
+instrumentation of the SDK under test sees the request.
 
 HTTP/1.1 with keep-alive on asyncio, parsing no more than it needs (request line,
 ``Content-Length``, ``Content-Encoding``; no chunked bodies), and answering in one
@@ -29,6 +30,7 @@ COUNTERS = (
     "requests",
     "envelopes",
     "events",
+    "transactions",
     "bad",
     "body_bytes",
     "header_bytes",
@@ -94,6 +96,7 @@ class EnvelopeSink:
         self.counts: dict[str, Any] = dict.fromkeys(COUNTERS, 0)
         self.counts["items"] = {}
         self.last_event_envelope = b""
+        self.last_transaction_envelope = b""
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -164,6 +167,10 @@ class EnvelopeSink:
                 counts["items"][name] = counts["items"].get(name, 0) + 1
             events = types.count("event")
             counts["events"] += events
+            transactions = types.count("transaction")
+            if transactions:
+                counts["transactions"] += transactions
+                self.last_transaction_envelope = decoded
             if events:
                 self.last_event_envelope = decoded
                 counts["event_envelopes"] += 1
@@ -213,6 +220,8 @@ class EnvelopeSink:
             return 200, json.dumps(self.stats()).encode()
         if path == "/last":
             return 200, self.last_event_envelope
+        if path == "/last-transaction":
+            return 200, self.last_transaction_envelope
         return 404, b"{}"
 
     def _post(

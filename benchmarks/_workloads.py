@@ -328,6 +328,26 @@ def tracing(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# -- frameworks ---------------------------------------------------------------------
+
+
+def framework_request(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One request at a time through the framework benchmark's app, in this process.
+
+    ``module`` is the SDK or ``none``; the SDK gets a no-op transport, so the time and
+    the Python calls are the request thread's alone (the app, the framework and the SDK).
+    """
+    import _frameworks
+
+    action = _frameworks.request_action(params["app"], module, params["dsn"], "noop")
+    n, warmup = params.get("n", 500), params.get("warmup", 50)
+    statuses = {action() for _ in range(3)}
+    first, _, median = _time_calls(action, n, warmup)
+    counts = count_calls(action, times=20)
+    counts["py_calls"] -= 1  # the lambda around the request is ours
+    return {"us": median, "first_us": first, **counts, "statuses": sorted(statuses)}
+
+
 # -- delivery -------------------------------------------------------------------------
 
 
@@ -479,6 +499,7 @@ WORKLOADS = {
     "ops": ops,
     "capture": capture,
     "tracing": tracing,
+    "framework_request": framework_request,
     "delivery": delivery,
     "burst": burst,
     "leak": leak,

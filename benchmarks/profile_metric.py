@@ -4,8 +4,10 @@
 
 Scenarios: init, capture_message, capture_exception, burst, delivery (exception
 events over HTTP to the loopback sink, flushed every 50), the tracing scenarios
-(span_with, span_manual, traced_capture_exception; ``traces_sample_rate=1.0``) and
-every scope operation of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...).
+(span_with, span_manual, traced_capture_exception; ``traces_sample_rate=1.0``), one
+request through the framework benchmark's apps in-process (flask_request,
+fastapi_request; ``--sdk none`` too; ``--transport noop`` drops envelopes) and every
+scope operation of the ``ops`` group (set_tag, add_breadcrumb, new_scope, ...).
 The caller's thread is profiled; with ``--threads`` so is every thread started
 meanwhile (the SDK's worker), each printed on its own. Profiling inflates cheap
 calls; read the call counts and the relative shares, not the absolute times.
@@ -24,6 +26,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import _frameworks  # noqa: E402
 import _workloads  # noqa: E402
 from _child import make_noop_transport  # noqa: E402
 
@@ -80,6 +83,9 @@ def _prepare(sdk: Any, scenario: str, dsn: str) -> Callable[[], object]:
     return lambda: exec(code, namespace)
 
 
+# one GET through the benchmark's app, in-process (the SDK initialised as in the
+# framework benchmark: traces_sample_rate=1.0, default integrations)
+FRAMEWORK = ("flask_request", "fastapi_request")
 TRACING = ("span_with", "span_manual", "traced_capture_exception")
 
 
@@ -129,10 +135,16 @@ def _profile_new_threads() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     scenarios = ["init", "capture_message", "capture_exception", "burst", "delivery"]
-    scenarios += [*TRACING, *_workloads.OPS]
+    scenarios += [*TRACING, *FRAMEWORK, *_workloads.OPS]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=scenarios)
-    parser.add_argument("--sdk", default="sentry_lite")
+    parser.add_argument("--sdk", default="sentry_lite", help="or none (framework scenarios)")
+    parser.add_argument(
+        "--transport",
+        choices=("http", "noop"),
+        default="http",
+        help="framework scenarios: the SDK's HTTP transport to the sink, or a no-op one",
+    )
     parser.add_argument("--n", type=int, default=200, help="calls profiled (init: always 1)")
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     parser.add_argument("--limit", type=int, default=30)
@@ -149,8 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     dsn = f"http://benchkey@127.0.0.1:{int(sink.stdout.readline())}/1"
     if args.threads:
         _profile_new_threads()
-    sdk = importlib.import_module(args.sdk)
-    action = _prepare(sdk, args.scenario, dsn)
+    if args.scenario in FRAMEWORK:
+        app = args.scenario.partition("_")[0]
+        transport = "" if args.transport == "http" else args.transport
+        action = _frameworks.request_action(app, args.sdk, dsn, transport)
+        sdk = sys.modules.get(args.sdk)
+    else:
+        sdk = importlib.import_module(args.sdk)
+        action = _prepare(sdk, args.scenario, dsn)
     n = 1 if args.scenario == "init" else args.n
     if args.scenario != "init":
         for _ in range(10):  # lazy imports and caches: not what we want to see
@@ -163,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{args.sdk}: {args.scenario} x {n}, caller thread, sorted by {args.sort}")
     stats = pstats.Stats(profiler)
     stats.sort_stats(args.sort).print_stats(args.limit)
-    sdk.flush(timeout=30)
+    if sdk is not None:
+        sdk.flush(timeout=30)
     for name, thread_profiler in _thread_profiles:
         if "process_request" in name:  # the sink's own request threads
             continue

@@ -26,12 +26,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import _frameworks  # noqa: E402
 from _child import encode_params  # noqa: E402
 from _report import METRICS, render_table, summarise  # noqa: E402
 from _server import start_sink  # noqa: E402
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 CHILD = os.path.join(HERE, "_child.py")
@@ -63,7 +65,16 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
+    # real servers under a load generator (see _frameworks.py); seconds per run
+    "frameworks": (
+        (3, {"duration": 5, "warmup": 2, "connections": 4}),
+        (1, {"duration": 1, "warmup": 1, "connections": 4}),
+    ),
 }
+# the frameworks group's in-process requests (request thread alone): normal, quick
+THREAD_PARAMS = {False: {"n": 500, "warmup": 50}, True: {"n": 50, "warmup": 5}}
+# groups a run leaves out unless asked for (--frameworks, or --only)
+OPTIONAL = ("frameworks",)
 # The leak signal is not a timing: one run of sentry_lite. The official SDK needs about
 # 25 ms per capture under tracemalloc (6 minutes for 10,000): only with --leak-both.
 PATTERN = {"leak": (0,)}
@@ -81,6 +92,9 @@ class Harness:
         self.sink = start_sink(args.port)
         self.samples: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.errors: list[dict[str, Any]] = []
+        self.apps = [a.strip() for a in args.apps.split(",") if a.strip()]
+        self.frameworks_transport: str = args.frameworks_transport
+        self.frameworks_ran = False
 
     # -- running children ---------------------------------------------------------
 
@@ -118,11 +132,13 @@ class Harness:
             "packages": sorted({m.split(".")[0] for m in added}),
         }
 
-    def run_child(self, group: str, sdk: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run_child(
+        self, group: str, sdk: str, params: dict[str, Any], workload: str | None = None
+    ) -> dict[str, Any]:
         if group == "import":
             return self.run_import(sdk, params)
         params = {"dsn": self.sink.dsn(), "port": self.sink.port, **params}
-        workload = "startup" if group.startswith("startup") else group
+        workload = workload or ("startup" if group.startswith("startup") else group)
         proc = self._run([sys.executable, CHILD, workload, sdk, encode_params(params)])
         for line in proc.stdout.splitlines():
             if line.startswith(MARKER):
@@ -130,9 +146,16 @@ class Harness:
                 return result
         raise RuntimeError(f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}")
 
-    def sample(self, group: str, sdk: str, params: dict[str, Any], keep: bool = True) -> None:
+    def sample(
+        self,
+        group: str,
+        sdk: str,
+        params: dict[str, Any],
+        keep: bool = True,
+        runner: Callable[[str, str, dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         try:
-            result = self.run_child(group, sdk, params)
+            result = (runner or self.run_child)(group, sdk, params)
         except Exception as exc:
             self.errors.append({"group": group, "sdk": sdk, "error": str(exc)})
             _say(f"  {group} {sdk}: FAILED ({str(exc).splitlines()[-1] if str(exc) else exc!r})")
@@ -148,6 +171,9 @@ class Harness:
             rounds, params = quick_rounds, quick_params
         if self.rounds is not None and group != "leak":
             rounds = self.rounds
+        if group == "frameworks":
+            self.run_frameworks(rounds, params)
+            return
         pattern = PATTERN.get(group, (0, 1, 1, 0))
         if group == "leak" and self.leak_both:
             pattern = (0, 1)
@@ -165,6 +191,47 @@ class Harness:
                 self.sample(f"{group}_count", sdk, {"count": True, **params})
         _say(f"[{group}] done in {time.monotonic() - started:.1f} s")
 
+    def run_frameworks(self, rounds: int, params: dict[str, Any]) -> None:
+        """Per app: a warm-up run of each configuration, then rounds of
+        none, B, A, A, B, none (A = sentry_lite, B = sentry_sdk), each a fresh server."""
+        a, b = self.sdks
+        pattern = (_frameworks.NONE, b, a, a, b, _frameworks.NONE)
+        params = {**params, "transport": self.frameworks_transport}
+        split = _frameworks.cpu_split()
+        # the sink answers the SDKs beside the load generator, off the server's CPU
+        sink_thread = self.sink.thread.native_id if self.sink.thread else None
+        previous = _frameworks.pin_thread(sink_thread, split and split[1])
+
+        def runner(group: str, config: str, run_params: dict[str, Any]) -> dict[str, Any]:
+            app = group.removeprefix("fw_")
+            result = _frameworks.run_app(app, config, self.sink, self.env, run_params)
+            _say(f"  {app} {config}: {result['rps']:.0f} requests/s")
+            return result
+
+        def in_process(group: str, config: str, run_params: dict[str, Any]) -> dict[str, Any]:
+            return self.run_child(group, config, run_params, workload="framework_request")
+
+        started = time.monotonic()
+        try:
+            for app in self.apps:
+                group = f"fw_{app}"
+                _say(f"[{group}] warm-up, then {rounds} round(s) of {', '.join(pattern)}")
+                warm = {**params, **QUICK_PARAMS["frameworks"]}
+                for config in pattern[:3]:
+                    self.sample(group, config, warm, keep=False, runner=runner)
+                for _ in range(rounds):
+                    for config in pattern:
+                        self.sample(group, config, params, runner=runner)
+                # the request thread alone: in-process, no-op transport, one round
+                _say(f"[{group}_thread] one round of {', '.join(pattern)}")
+                thread = {"app": app, **THREAD_PARAMS[self.quick]}
+                for config in pattern:
+                    self.sample(f"{group}_thread", config, thread, runner=in_process)
+        finally:
+            _frameworks.pin_thread(sink_thread, previous)
+        self.frameworks_ran = True
+        _say(f"[frameworks] done in {time.monotonic() - started:.1f} s")
+
     def meta(self) -> dict[str, Any]:
         return {
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -178,6 +245,22 @@ class Harness:
             "dsn_has_port": self.sink.port != 80,
             "frameworks_installed": [f for f in FRAMEWORKS if importlib.util.find_spec(f)],
             "pattern": "each round runs A, B, B, A in fresh interpreters; medians over all runs",
+            "frameworks_bench": self.frameworks_meta() if self.frameworks_ran else None,
+        }
+
+    def frameworks_meta(self) -> dict[str, Any]:
+        params = GROUPS["frameworks"][1 if self.quick else 0][1]
+        versions = {dist: _version(dist) for app in self.apps for dist in _frameworks.APPS[app][2]}
+        return {
+            "load_generator": _frameworks.describe_load_generator(),
+            "versions": versions,
+            "apps": {app: _frameworks.APPS[app][0] for app in self.apps},
+            "connections": params["connections"],
+            "duration_s": params["duration"],
+            "warmup_s": params["warmup"],
+            "pinned": _frameworks.cpu_split(),
+            "transport": self.frameworks_transport or "http",
+            "route": f"GET {_frameworks.PATH}",
         }
 
 
@@ -235,6 +318,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="smoke-test sizes: one round, tiny counts"
     )
     parser.add_argument("--only", default="", help=f"comma-separated groups: {','.join(GROUPS)}")
+    parser.add_argument(
+        "--frameworks",
+        action="store_true",
+        help="also run the framework overhead group (real servers under load; minutes)",
+    )
+    parser.add_argument(
+        "--apps", default=",".join(_frameworks.APPS), help="framework group: which apps"
+    )
+    parser.add_argument(
+        "--frameworks-transport",
+        choices=("", "noop"),
+        default="",
+        help="framework group, for diagnosis: noop gives both SDKs a transport that drops "
+        "envelopes (the request thread's share of the loss)",
+    )
     parser.add_argument("--rounds", type=int, help="rounds of A, B, B, A (default per group)")
     parser.add_argument(
         "--output",
@@ -256,8 +354,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    groups = [g.strip() for g in args.only.split(",") if g.strip()] or list(GROUPS)
+    groups = [g.strip() for g in args.only.split(",") if g.strip()]
+    if not groups:
+        groups = [g for g in GROUPS if g not in OPTIONAL or (g == "frameworks" and args.frameworks)]
     unknown = [g for g in groups if g not in GROUPS]
+    unknown += [f"app {a}" for a in args.apps.split(",") if a.strip() not in _frameworks.APPS]
     if unknown:
         _say(f"unknown group(s): {', '.join(unknown)}; known: {', '.join(GROUPS)}")
         return 2
@@ -304,7 +405,26 @@ def _markdown(meta: dict[str, Any], table: str) -> str:
         f"sentry_lite tree: {meta['sentry_lite_tree']}\n"
         f"frameworks installed: {', '.join(meta['frameworks_installed']) or 'none'}; "
         f"DSN {meta['dsn']} ({'with' if meta['dsn_has_port'] else 'without'} a port); "
-        f"transports: {'; '.join(modes)}\n\n{table}\n"
+        f"transports: {'; '.join(modes)}\n{_frameworks_line(meta)}\n{table}\n"
+    )
+
+
+def _frameworks_line(meta: dict[str, Any]) -> str:
+    bench = meta.get("frameworks_bench")
+    if not bench:
+        return ""
+    versions = ", ".join(f"{k} {v}" for k, v in bench["versions"].items())
+    pinned = bench["pinned"]
+    where = (
+        f"server on CPU {pinned[0]}, load generator and sink on CPU {pinned[1]}"
+        if pinned
+        else "not pinned"
+    )
+    noop = "; NO-OP TRANSPORT (diagnosis)" if bench["transport"] == "noop" else ""
+    return (
+        f"frameworks: {versions}; load generator {bench['load_generator']}, "
+        f"{bench['connections']} connections, {bench['warmup_s']} s warm-up + "
+        f"{bench['duration_s']} s per run, {bench['route']}; {where}{noop}\n"
     )
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "benchmarks"
@@ -100,3 +103,153 @@ def test_sink_decodes_gzip_envelopes_and_counts_events() -> None:
     assert stats["items"] == {"event": 1, "client_report": 1}
     assert stats["event_body_bytes"] == len(body)
     assert stats["event_decoded_bytes"] == len(envelope)
+
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:8000/items/42
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.10ms  850.00us  15.20ms   90.00%
+    Req/Sec     1.40k   100.00     1.60k    70.00%
+  Latency Distribution
+     50%    1.98ms
+     75%    2.20ms
+     90%    2.60ms
+     99%  750.00us
+  7012 requests in 5.00s, 4.23MB read
+  Socket errors: connect 0, read 3, write 0, timeout 1
+  Non-2xx or 3xx responses: 5
+Requests/sec:   1402.35
+Transfer/sec:    865.23KB
+"""
+
+
+def test_wrk_output_is_parsed() -> None:
+    frameworks = _load("_frameworks")
+    result = frameworks.parse_wrk(WRK_OUTPUT)
+    assert result["requests"] == 7012
+    assert result["duration_s"] == 5.0
+    assert result["rps"] == 1402.35
+    assert result["latency_p50_ms"] == 1.98
+    assert result["latency_p99_ms"] == 0.75
+    assert result["errors"] == 4
+    assert result["non2xx"] == 5
+
+
+def test_loss_rows_take_the_no_sdk_baseline() -> None:
+    report = _load("_report")
+    runs = {
+        "none": [{"rps": 1000.0}, {"rps": 1200.0}, {"rps": 1100.0}],
+        "sentry_lite": [{"rps": 900.0, "tx_per_request": 1.0}],
+        "sentry_sdk": [{"rps": 500.0, "tx_per_request": 0.9}],
+    }
+    thread = {
+        "none": [{"us": 100.0, "py_calls": 200.0}],
+        "sentry_lite": [{"us": 150.0, "py_calls": 400.0}],
+        "sentry_sdk": [{"us": 600.0, "py_calls": 1700.0}],
+    }
+    sdks = ["sentry_lite", "sentry_sdk"]
+    summary = report.summarise({"fw_flask": runs, "fw_flask_thread": thread}, sdks)
+
+    rps = summary["fw_flask_rps"]
+    assert rps["baseline"]["median"] == 1100.0
+    assert rps["sentry_lite"]["counts"]["transactions arrived per request"] == 1.0
+    loss = summary["fw_flask_loss"]
+    assert loss["sentry_lite"]["median"] == 200.0
+    assert loss["sentry_sdk"]["median"] == 600.0
+    assert loss["ratio"] == 200.0 / 600.0
+    assert loss["met"] is True  # exactly one third
+    added = summary["fw_flask_thread_us"]
+    assert added["sentry_lite"]["median"] == 50.0
+    assert added["sentry_lite"]["counts"]["py calls"] == 200.0
+    assert added["sentry_sdk"]["counts"]["py calls"] == 1500.0
+    # the app that did not run has empty rows, and the table leaves them out
+    assert summary["fw_fastapi_loss"]["sentry_lite"]["median"] is None
+    table = report.render_table(summary, sdks)
+    assert "no SDK 1,100 req/s" in table
+    assert "lost 18.2% / 54.5%" in table
+    assert "FastAPI" not in table
+
+
+def test_flask_app_under_load_sends_route_transactions_to_the_sink(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real gunicorn server with sentry_lite under the load generator; shape only."""
+    monkeypatch.syspath_prepend(str(BENCH))  # the harness imports its siblings by name
+    frameworks = _load("_frameworks")
+    server = _load("_server")
+    sink = server.start_sink(0)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
+    try:
+        params = {"duration": 1, "warmup": 1, "connections": 2}
+        result = frameworks.run_app("flask", "sentry_lite", sink, env, params)
+    finally:
+        sink.stop()
+    assert result["requests"] > 0
+    assert result["errors"] == 0 and result["non2xx"] == 0
+    assert result["exit_code"] == 0
+    assert result["transactions"] > 0
+    assert result["transaction_name"] == "item"  # the endpoint (default transaction_style)
+    assert result["transaction_op"] == "http.server"
+    assert result["transaction_status"] == "ok"
+
+
+def test_fastapi_request_in_process_counts_calls() -> None:
+    """The frameworks group's in-process request, through the child runner."""
+    child = _load("_child")
+    params = child.encode_params({"dsn": "http://k@127.0.0.1:9/1", "app": "fastapi", "n": 5})
+    results = {}
+    for sdk in ("none", "sentry_lite"):
+        proc = subprocess.run(
+            [sys.executable, str(BENCH / "_child.py"), "framework_request", sdk, params],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        line = next(x for x in proc.stdout.splitlines() if x.startswith("BENCH-RESULT "))
+        results[sdk] = json.loads(line.removeprefix("BENCH-RESULT "))
+    assert results["none"]["statuses"] == results["sentry_lite"]["statuses"] == [200]
+    # the SDK's work happens in the request thread: more Python calls than the bare app
+    assert results["sentry_lite"]["py_calls"] > results["none"]["py_calls"] > 0
+
+
+def test_python_load_generator_keeps_connections_alive() -> None:
+    """The fallback when wrk is missing: counts answers, reuses keep-alive connections."""
+    import http.server
+    import threading
+
+    connections = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            connections.append(1)
+
+        def do_GET(self) -> None:
+            body = b'{"ok": true}'
+            status = 200 if self.path == "/items/42" else 404
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        loadgen = _load("_loadgen")
+        result = loadgen.run(f"http://127.0.0.1:{server.server_port}/items/42", 0.3, 2)
+        missing = loadgen.run(f"http://127.0.0.1:{server.server_port}/nope", 0.1, 1)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["requests"] > 10
+    assert result["errors"] == 0 and result["non2xx"] == 0
+    assert len(connections) <= 3  # two for the first run, one for the second
+    assert missing["non2xx"] == missing["requests"] > 0
