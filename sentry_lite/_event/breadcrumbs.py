@@ -108,7 +108,9 @@ def prepare_breadcrumb(
     if "timestamp" in record:
         when = record["timestamp"]
         if type(when) is not float or not 0 <= when < _LATEST:
-            record["timestamp"] = epoch_seconds(when)
+            when = epoch_seconds(when)
+        # microseconds, as Sentry keeps them; the float's last digit is noise to gzip
+        record["timestamp"] = round(when, 6)
     limit = (options.max_value_length if options is not None else None) or DEFAULT_MAX_VALUE_LENGTH
     meta: dict[str, Any] = {}
     message = record.get("message")
