@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from sentry_lite.tracing._propagation import PropagationContext
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -392,16 +394,19 @@ def start_http_transaction(
 
 
 def continue_incoming(isolation: Scope, carrier: Any) -> None:
-    """Without a transaction: make ``isolation`` continue the incoming trace, or start one."""
-    from sentry_lite.tracing._ops import incoming_context
-    from sentry_lite.tracing._propagation import PropagationContext
+    """Without a transaction: make ``isolation`` continue the incoming trace, or start one.
 
-    client = isolation.client
+    ``carrier=None`` (no ``sentry-trace`` header) starts a new trace at once.
+    """
     context = None
-    try:
-        context = incoming_context(carrier, client.options, client.parsed_dsn)
-    except Exception:
-        client.log_error("could not read the incoming trace headers")
+    if carrier is not None:
+        from sentry_lite.tracing._ops import incoming_context
+
+        client = isolation.client
+        try:
+            context = incoming_context(carrier, client.options, client.parsed_dsn)
+        except Exception:
+            client.log_error("could not read the incoming trace headers")
     isolation._propagation_context = context or PropagationContext()
 
 
