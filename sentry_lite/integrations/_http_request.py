@@ -40,7 +40,7 @@ from sentry_lite.tracing._status import SPANSTATUS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from contextvars import Token
+    from contextvars import ContextVar, Token
     from typing import Any
 
     from sentry_lite.scope import Scope
@@ -82,6 +82,14 @@ class Framework:
 
 
 NO_FRAMEWORK = Framework()
+
+
+def _restore(var: ContextVar[Scope | None], token: Token[Scope | None], ours: Scope) -> None:
+    # Only where our scope is still installed: a generator finalized in another thread
+    # must not overwrite that thread's scopes.
+    if var.get(None) is ours:
+        old = token.old_value
+        var.set(None if old is token.MISSING else old)
 
 
 class ServerRequest:
@@ -155,12 +163,15 @@ class ServerRequest:
         return _isolation_var.set(self.isolation), _current_var.set(self.current)
 
     def leave(self, tokens: Tokens) -> None:
-        for var, token in ((_current_var, tokens[1]), (_isolation_var, tokens[0])):
-            try:
-                var.reset(token)
-            except (ValueError, RuntimeError):  # left in another context than entered
-                old = token.old_value
-                var.set(None if old is token.MISSING else old)
+        """Put back the scopes ``enter()`` replaced."""
+        try:
+            _current_var.reset(tokens[1])
+        except (ValueError, RuntimeError):  # left in another context than entered
+            _restore(_current_var, tokens[1], self.current)
+        try:
+            _isolation_var.reset(tokens[0])
+        except (ValueError, RuntimeError):
+            _restore(_isolation_var, tokens[0], self.isolation)
 
     # -- what the framework tells us -----------------------------------------------
 
@@ -187,6 +198,10 @@ class ServerRequest:
             return  # the framework reported it, and now the server layer sees it again
         self._captured = exc_info[1]
         capture_exc(exc_info, {"type": mechanism or self.settings.mechanism, "handled": False})
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
 
     def response_status(self, status: int | None) -> None:
         self.status = status

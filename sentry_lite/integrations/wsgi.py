@@ -37,7 +37,7 @@ from sentry_lite.scope import get_client
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator
     from typing import Any
 
     from sentry_lite.integrations._http_request import Framework
@@ -163,61 +163,68 @@ def _finish(state: WsgiRequest) -> None:
 
 
 class _Response:
-    """The application's response, iterated and closed inside the request's scopes."""
+    """The application's response, iterated and closed inside the request's scopes.
 
-    __slots__ = ("_failed", "_iterator", "_result", "_state")
+    While the server iterates a response that may run application code (a generator), the
+    request's scopes are installed: from the first chunk to the last. The request is
+    finished when the last chunk is out (or at ``close()`` if iteration stopped early).
+    """
+
+    __slots__ = ("_chunks", "_failed", "_result", "_state")
 
     def __init__(self, result: Iterable[bytes], state: WsgiRequest) -> None:
         self._result = result
         self._state = state
-        self._iterator: Iterator[bytes] | None = None
+        self._chunks: Generator[bytes, None, None] | None = None
         self._failed = False
 
     def __iter__(self) -> Iterator[bytes]:
         result = self._result
         if type(result) is list or type(result) is tuple:
             return iter(result)  # no application code runs while it is iterated
-        try:
-            self._iterator = iter(result)
-        except Exception:
-            self._failed = True
-            self._state.capture(sys.exc_info())
-            raise
-        return self
+        chunks = self._chunks = self._iterate(result)
+        return chunks
 
-    def __next__(self) -> bytes:
-        iterator = self._iterator
-        if iterator is None:
-            raise StopIteration
+    def _iterate(self, result: Iterable[bytes]) -> Generator[bytes, None, None]:
         state = self._state
         tokens = state.enter()
         try:
-            return next(iterator)
-        except StopIteration:
+            yield from result
+        except GeneratorExit:  # the server stopped early and closed the response
             raise
         except Exception:
             self._failed = True
             state.capture(sys.exc_info())
             raise
+        else:
+            state.finish()
         finally:
             state.leave(tokens)
 
     def close(self) -> None:
         state = self._state
-        tokens = state.enter()
+        chunks, self._chunks = self._chunks, None
         try:
+            if chunks is not None:
+                chunks.close()  # leaves the scopes if the server stopped midway
             close = getattr(self._result, "close", None)
             if close is not None:
                 close()
         except Exception:
             self._failed = True
-            state.capture(sys.exc_info())
-            raise
-        finally:
+            tokens = state.enter()
             try:
-                state.finish(error=self._failed)
+                state.capture(sys.exc_info())
             finally:
                 state.leave(tokens)
+            raise
+        finally:
+            if not state.finished:
+                tokens = state.enter()
+                try:
+                    state.finish(error=self._failed)
+                finally:
+                    state.leave(tokens)
 
     def __getattr__(self, name: str) -> Any:
         # Other attributes of the application's iterable (servers may look for some).

@@ -285,21 +285,41 @@ def test_nested_middlewares_report_a_request_once(sentry_server) -> None:
 
 
 def test_request_scopes_do_not_leak_into_the_server_thread(sentry_events) -> None:
-    # Called directly (no server): after the response is closed, the caller's scopes are back.
+    # Called directly (no server): after the response is done, the caller's scopes are back.
     sentry_lite.set_tag("outside", "yes")
+    outside = sentry_lite.get_isolation_scope()
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
                "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
     statuses = []
     response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: statuses.append(s))
+    assert sentry_lite.get_isolation_scope() is outside
     chunks = []
     with pytest.raises(Boom):
         for chunk in response:
             chunks.append(chunk)
-            assert sentry_lite.get_isolation_scope()._tags == {"outside": "yes"}
+            assert sentry_lite.get_isolation_scope() is not outside  # the request's, while sent
+    assert sentry_lite.get_isolation_scope() is outside
     response.close()
+    assert sentry_lite.get_isolation_scope() is outside
+    assert outside._tags == {"outside": "yes"}
     assert chunks == [b"one ", b"two "]
     assert statuses == ["200 OK"]
-    assert sentry_lite.get_isolation_scope()._tags == {"outside": "yes"}
     (event,) = sentry_events
     assert event["tags"] == {"outside": "yes", "streamed": "yes"}
     assert json.dumps(event["request"]["url"]) == '"http://localhost/stream"'
+
+
+def test_a_response_closed_midway_ends_the_request(sentry_init, sentry_transactions) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    outside = sentry_lite.get_isolation_scope()
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: None)
+    iterator = iter(response)
+    assert next(iterator) == b"one "  # the client went away after the first chunk
+    response.close()
+    assert sentry_lite.get_isolation_scope() is outside
+    (tx,) = sentry_transactions
+    assert tx["transaction"] == "/stream"
+    assert tx["contexts"]["trace"]["status"] == "ok"
+    assert tx["tags"]["streamed"] == "yes"
