@@ -76,6 +76,26 @@ class HeaderLoginMiddleware:
         return None
 
 
+class AsyncOnlyMiddleware:
+    """Asynchronous only: under ASGI the stack below it stays asynchronous."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        from asgiref.sync import markcoroutinefunction
+
+        self.get_response = get_response
+        markcoroutinefunction(self)
+
+    async def __call__(self, request: Any) -> Any:
+        request.passed_async_middleware = True
+        return await self.get_response(request)
+
+    async def process_view(self, request: Any, view: Any, args: Any, kwargs: Any) -> None:
+        return None
+
+
 def plain_middleware(get_response: Any) -> Any:
     def middleware(request: Any) -> Any:
         return get_response(request)

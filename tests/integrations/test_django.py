@@ -234,6 +234,28 @@ def test_django_under_asgi_reports_errors_and_names_transactions(sentry_server) 
     assert event["user"] == {"id": "9"}
     assert tx["contexts"]["trace"]["origin"] == "auto.http.django"
     assert tx["contexts"]["trace"]["status"] == "internal_error"
+    assert {s["description"] for s in tx["spans"] if s["op"] == "middleware.django"} >= {
+        "django.middleware.common.CommonMiddleware", "sl_django_urls.plain_middleware",
+    }  # fmt: skip
+
+
+def test_asynchronous_middleware_get_asynchronous_spans(sentry_server, monkeypatch) -> None:
+    from asgi_helpers import serve as serve_asgi
+    from django.conf import settings
+    from django.core.handlers.asgi import ASGIHandler
+
+    monkeypatch.setattr(settings, "MIDDLEWARE", ["sl_django_urls.AsyncOnlyMiddleware"])
+    sentry_lite.init(dsn=sentry_server.dsn, traces_sample_rate=1.0)
+    with serve_asgi(ASGIHandler()) as base:
+        assert request(base, "/page/").status == 200
+    delivered(sentry_server, transactions=1)
+
+    (tx,) = sentry_server.transactions
+    assert {(s["op"], s["description"]) for s in tx["spans"]} == {
+        ("middleware.django", "sl_django_urls.AsyncOnlyMiddleware"),
+        ("middleware.django", "sl_django_urls.AsyncOnlyMiddleware.process_view"),
+        ("template.render", "page.html"),
+    }
 
 
 def test_uninstalling_restores_django(sentry_init) -> None:
