@@ -289,3 +289,60 @@ def test_uninstalling_restores_flask(sentry_init) -> None:
     sentry_lite.integrations.uninstall_all()
     assert vars(Flask)["__call__"] is before
     assert len(flask.signals.got_request_exception.receivers) == receivers
+
+
+GUNICORN_APP = """
+import sentry_lite
+from flask import Flask
+
+sentry_lite.init(dsn={dsn!r}, traces_sample_rate=1.0)  # in the master: --preload, then fork
+app = Flask("sl_gunicorn_app")
+
+
+@app.route("/items/<int:item_id>")
+def item(item_id):
+    sentry_lite.set_tag("item", str(item_id))
+    raise RuntimeError(f"item {{item_id}} is broken")
+"""
+
+
+def test_a_preloaded_app_under_gunicorn_reports_from_its_forked_worker(
+    sentry_server, tmp_path
+) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "sl_gunicorn_app.py").write_text(GUNICORN_APP.format(dsn=sentry_server.dsn))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--preload", "--workers", "1", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "sl_gunicorn_app:app"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status = request(base, "/items/7").status
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        assert status == 500
+        assert sentry_server.wait_for(lambda s: s.events and s.transactions, timeout=10)
+    finally:
+        server.terminate()
+        server.wait(10)
+    event, tx = sentry_server.events[0], sentry_server.transactions[0]
+    assert event["exception"]["values"][-1]["mechanism"] == {"type": "flask", "handled": False}
+    assert event["transaction"] == tx["transaction"] == "item"
+    assert event["tags"]["item"] == "7"
+    assert tx["contexts"]["trace"]["origin"] == "auto.http.flask"
