@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import django
@@ -13,6 +14,7 @@ TEMPLATES = {
     "part.html": "<p>{{ title|upper }}</p>",
 }
 USER_LOADS: list[str] = []  # every time a request's lazy user is loaded
+OVERLAP: list[threading.Barrier] = []  # set by a test: requests wait for each other
 
 
 def configure() -> None:
@@ -116,6 +118,8 @@ def user_view(request: Any, user_id: int) -> Any:
 
     sentry_lite.set_user({"id": str(user_id)})
     sentry_lite.set_tag("request.user", str(user_id))
+    if OVERLAP:
+        OVERLAP[0].wait(10)  # every request is inside the view at once
     raise Boom(f"failed for {user_id}")
 
 

@@ -4,6 +4,7 @@ reporting to a real Sentry-compatible loopback server."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import flask
@@ -18,6 +19,9 @@ from sentry_lite.integrations.flask import FlaskIntegration
 
 TRACE_ID = "4c79f60c11214eb38604f4ae0781bfb2"
 PARENT_SPAN = "fa90fdead5f74052"
+
+
+OVERLAP: list[threading.Barrier] = []
 
 
 class Boom(Exception):
@@ -49,6 +53,8 @@ def make_app(**config: Any) -> Flask:
     def user_route(user_id: int) -> str:
         sentry_lite.set_user({"id": str(user_id)})
         sentry_lite.set_tag("request.user", str(user_id))
+        if OVERLAP:
+            OVERLAP[0].wait(10)  # every request is inside the view at once
         raise Boom(f"failed for {user_id}")
 
     @app.route("/submit", methods=["POST"])
@@ -112,8 +118,12 @@ def test_a_bad_transaction_style_is_refused() -> None:
 
 
 def test_concurrent_requests_each_carry_their_own_user(sentry_server, served) -> None:
-    with served() as base:
-        statuses = concurrently(50, lambda i: request(base, f"/users/{i}").status)
+    OVERLAP.append(threading.Barrier(50))
+    try:
+        with served() as base:
+            statuses = concurrently(50, lambda i: request(base, f"/users/{i}").status)
+    finally:
+        OVERLAP.clear()
     assert statuses == [500] * 50
     delivered(sentry_server, events=50)
 

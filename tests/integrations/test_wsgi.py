@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -17,6 +18,9 @@ TRACE_ID = "771a43a4192642f0b136d5159a501700"
 PARENT_SPAN = "b0e6f15b45c36b12"
 
 
+OVERLAP: list[threading.Barrier] = []
+
+
 class Boom(Exception):
     pass
 
@@ -27,6 +31,8 @@ def app(environ: dict[str, Any], start_response: Any) -> Any:
         user_id = path.rsplit("/", 1)[1]
         sentry_lite.set_user({"id": user_id})
         sentry_lite.set_tag("request.user", user_id)
+        if OVERLAP:
+            OVERLAP[0].wait(10)  # every request is inside the app at once
         raise Boom(f"failed for {user_id}")
     if path == "/boom":
         raise Boom("the route raised")
@@ -80,8 +86,12 @@ def test_an_error_in_a_route_arrives_with_the_request(sentry_server, served) -> 
 
 
 def test_concurrent_requests_each_carry_their_own_user(sentry_server, served) -> None:
-    with served() as base:
-        statuses = concurrently(50, lambda i: request(base, f"/user/{i}").status)
+    OVERLAP.append(threading.Barrier(50))
+    try:
+        with served() as base:
+            statuses = concurrently(50, lambda i: request(base, f"/user/{i}").status)
+    finally:
+        OVERLAP.clear()
     assert statuses == [500] * 50
     delivered(sentry_server, events=50)
 
