@@ -276,7 +276,9 @@ def run_app(
         try:
             probes = _wait_ready(proc, port, params.get("start_timeout", 60))
             warm = drive(port, params["warmup"], params["connections"], load_cpus, env)
+            cpu0 = cpu_seconds(proc.pid)
             result = drive(port, params["duration"], params["connections"], load_cpus, env)
+            cpu1 = cpu_seconds(proc.pid)
         except Exception as exc:
             _stop(proc)
             errors.seek(0)
@@ -297,12 +299,39 @@ def run_app(
             "events": after["events"] - before["events"],
             "sink_requests": after["requests"] - before["requests"],
             "warmup_rps": warm["rps"],
+            # CPU time of the server's processes (all threads) per request answered in
+            # the measured window: steadier than the rate when other work shares the CPU
+            "cpu_us_per_request": (cpu1 - cpu0) / result["requests"] * 1e6
+            if result["requests"]
+            else None,
+            "cpu_share": (cpu1 - cpu0) / result["duration_s"] if result["duration_s"] else None,
             "exit_code": exit_code,
             "pinned": bool(split),
             **_transaction_shape(sink.last_transaction_envelope),
         }
     )
     return result
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listing:
+            return [int(child) for child in listing.read().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (gunicorn's worker), so far."""
+    ticks = 0
+    for process in (pid, *_children(pid)):
+        try:
+            with open(f"/proc/{process}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def pin_thread(native_id: int | None, cpus: list[int] | None) -> list[int] | None:

@@ -261,6 +261,18 @@ def _framework(app: str, label: str) -> list[Metric]:
             goal_label="<= 1/3",
         ),
         Metric(
+            f"{group}_cpu",
+            "  server CPU time per request",
+            "us",
+            group,
+            ("cpu_us_per_request",),
+            None,
+            (),
+            HTTP,
+            baseline="none",
+            delta="added",
+        ),
+        Metric(
             f"{group}_thread_us",
             "  in-process request: time the SDK adds to the request thread",
             "us",
@@ -348,10 +360,29 @@ def summarise(
         row["ratio"] = a / b if a is not None and b else None
         if metric.delta is not None and (b is None or b <= 0):
             row["ratio"] = None  # the official SDK cost nothing measurable: no ratio
+        if metric.delta == "lost" and metric.baseline is not None:
+            row["round_ratios"] = _round_ratios(
+                samples.get(metric.group, {}), metric.baseline, sdks, metric.path
+            )
         row["goal"] = metric.goal_label or _goal_text(metric.goal)
         row["met"] = _met(metric.goal, row["ratio"], row[lite])
         out[metric.key] = row
     return out
+
+
+def _round_ratios(
+    runs: dict[str, list[dict[str, Any]]], baseline: str, sdks: list[str], path: tuple[str, ...]
+) -> list[float]:
+    """Per round (two runs of each configuration, none B A A B none): the loss ratio of
+    the round's means. Beside the ratio of medians, it shows how much the rounds agree."""
+    base, lite, official = (_values(runs.get(name, []), path) for name in (baseline, *sdks))
+    rounds = min(len(base), len(lite), len(official)) // 2
+    ratios = []
+    for r in range(rounds):
+        b, a, o = (sum(v[2 * r : 2 * r + 2]) / 2 for v in (base, lite, official))
+        if b > o:
+            ratios.append((b - a) / (b - o))
+    return ratios
 
 
 def _delta(kind: str, base: float | None, values: list[float]) -> list[float]:
@@ -422,7 +453,8 @@ def _baseline_text(metric: Metric, row: dict[str, Any], sdks: list[str]) -> str:
     per_request = " / ".join(
         f"{1e6 / (base - share) - 1e6 / base:,.0f}" if base > share else "-" for share in shares
     )
-    return f"lost {lost}; us added per request {per_request}"
+    rounds = ", ".join(f"{ratio:.2f}" for ratio in row.get("round_ratios") or ())
+    return f"lost {lost}; us added per request {per_request}; ratio per round {rounds}"
 
 
 def render_table(summary: dict[str, Any], sdks: list[str]) -> str:

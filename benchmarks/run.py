@@ -67,8 +67,8 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
     # real servers under a load generator (see _frameworks.py); seconds per run
     "frameworks": (
-        (3, {"duration": 5, "warmup": 2, "connections": 4}),
-        (1, {"duration": 1, "warmup": 1, "connections": 4}),
+        (3, {"duration": 5, "warmup": 2, "connections": 32}),
+        (1, {"duration": 1, "warmup": 1, "connections": 32}),
     ),
 }
 # the frameworks group's in-process requests (request thread alone): normal, quick

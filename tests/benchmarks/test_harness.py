@@ -168,6 +168,14 @@ def test_loss_rows_take_the_no_sdk_baseline() -> None:
     assert "no SDK 1,100 req/s" in table
     assert "lost 18.2% / 54.5%" in table
     assert "FastAPI" not in table
+    # two runs of each configuration per round: a ratio per round, from the round's means
+    rounds = {
+        "none": [{"rps": 1000.0}, {"rps": 1000.0}, {"rps": 900.0}, {"rps": 1100.0}],
+        "sentry_lite": [{"rps": 900.0}, {"rps": 900.0}, {"rps": 700.0}, {"rps": 700.0}],
+        "sentry_sdk": [{"rps": 600.0}, {"rps": 600.0}, {"rps": 200.0}, {"rps": 200.0}],
+    }
+    ratios = report.summarise({"fw_flask": rounds}, sdks)["fw_flask_loss"]["round_ratios"]
+    assert ratios == [0.25, 0.375]
 
 
 def test_flask_app_under_load_sends_route_transactions_to_the_sink(
