@@ -11,6 +11,10 @@ Guarantees:
 
 - the thread starts on the first ``submit`` (nothing runs before an envelope
   exists); a full queue refuses the newest job (``submit`` returns False);
+- behind the queue, an *overflow lane* bounded by bytes (``overflow_bytes``)
+  takes jobs the owner made compact (``submit_compact(job, size)``); while it
+  holds anything the queue refuses new jobs too, so that jobs run in the order
+  they came (none overtakes an older one);
 - ``flush(timeout)`` and ``close(timeout)`` wait at most ``timeout``, on a
   condition, never by polling;
 - after ``os.fork()`` the child starts from a fresh lock, an empty queue and no
@@ -76,15 +80,17 @@ class BackgroundWorker:
         on_error: Callable[[BaseException], None] | None = None,
         on_fork_child: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        overflow_bytes: int = 0,
     ) -> None:
         self.queue_size = queue_size
+        self.overflow_bytes = overflow_bytes
         self.name = name
         self._retry = retry
         self._deferred = deferred
         self._on_error = on_error
         self._on_fork_child = on_fork_child
         self._clock = clock
-        self._killed = False
+        self.killed = False  # a plain attribute: the caller's hot path reads it
         self._fresh_state()
         _workers.add(self)
 
@@ -94,6 +100,8 @@ class BackgroundWorker:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._queue: deque[Job] = deque()
+        self._overflow: deque[tuple[Job, int]] = deque()
+        self._overflow_size = 0
         self._thread: threading.Thread | None = None  # None once it has ended
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
@@ -113,17 +121,61 @@ class BackgroundWorker:
     # -- the caller's side ----------------------------------------------------------
 
     def submit(self, job: Job) -> bool:
-        """Queue ``job``; False (job not queued) when the queue is full or the worker killed."""
+        """Queue ``job``; False (not queued) when the queue is full, the overflow lane
+        holds jobs, or the worker was killed."""
         # The hot path: the raw lock (it is the condition's), no notify unless needed.
         with self._lock:
-            if self._killed or len(self._queue) >= self.queue_size:
+            if self.killed or len(self._queue) >= self.queue_size or self._overflow:
                 return False
             self._queue.append(job)
-            if self._thread is None:
+            if self._thread is None:  # (_wake, inlined: this is the hot path)
                 self._ensure_thread()
             elif self._sleeping:
                 self._cond.notify()
         return True
+
+    def submit_compact(self, job: Job, size: int) -> bool:
+        """Queue ``job`` (whose data takes ``size`` bytes) in the overflow lane.
+
+        False (not queued) when the lane's bytes would pass ``overflow_bytes``
+        or the worker was killed.
+        """
+        with self._lock:
+            if self.killed or self._overflow_size + size > self.overflow_bytes:
+                return False
+            self._overflow.append((job, size))
+            self._overflow_size += size
+            self._wake()
+        return True
+
+    def _wake(self) -> None:
+        # Called with the lock held.
+        if self._thread is None:
+            self._ensure_thread()
+        elif self._sleeping:
+            self._cond.notify()
+
+    def peek(self) -> Job | None:
+        """The job that runs next, if any (the thread looks ahead to prepare it)."""
+        with self._lock:
+            if self._queue:
+                return self._queue[0]
+            return self._overflow[0][0] if self._overflow else None
+
+    @property
+    def overflow_size(self) -> int:
+        """Bytes held in the overflow lane."""
+        return self._overflow_size
+
+    def _pop(self) -> Job | None:
+        # Called with the lock held: the next job, queue first, then the overflow lane.
+        if self._queue:
+            return self._queue.popleft()
+        if self._overflow:
+            job, size = self._overflow.popleft()
+            self._overflow_size -= size
+            return job
+        return None
 
     def schedule_retry(self, delay: float) -> None:
         """Ask for ``retry`` to run in ``delay`` seconds (sooner if already asked)."""
@@ -138,19 +190,15 @@ class BackgroundWorker:
         thread = self._thread
         return thread is not None and thread.is_alive()
 
-    @property
-    def killed(self) -> bool:
-        return self._killed
-
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
-        count = len(self._queue) + (1 if self._active else 0)
+        count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
         if self._deferred is not None:
             count += self._deferred()
         return count
 
     def _idle(self) -> bool:
-        return not self._queue and not self._active and (
+        return not self._queue and not self._overflow and not self._active and (
             self._deferred is None or self._deferred() == 0
         )
 
@@ -162,7 +210,7 @@ class BackgroundWorker:
         """
         deadline = self._clock() + max(timeout, 0.0)
         with self._cond:
-            if self._killed or self._idle() or threading.current_thread() is self._thread:
+            if self.killed or self._idle() or threading.current_thread() is self._thread:
                 return self._idle()  # (a job flushing its own worker would wait for itself)
             pending = self.pending()
         if callback is not None:
@@ -173,7 +221,7 @@ class BackgroundWorker:
         with self._cond:
             self._force_seq += 1
             wanted = self._force_seq
-            if self._queue or self._retry is not None:
+            if self._queue or self._overflow or self._retry is not None:
                 self._ensure_thread()
             if not self.is_alive and self._cannot_start:
                 inline = True
@@ -191,6 +239,7 @@ class BackgroundWorker:
             if (
                 self._forced_seq >= wanted
                 and not self._queue
+                and not self._overflow
                 and not self._active
                 and (self._next_retry is None or self._next_retry >= deadline)
             ):
@@ -203,8 +252,10 @@ class BackgroundWorker:
     def kill(self) -> None:
         """Stop: drop queued jobs; the thread ends after its current job. Never blocks."""
         with self._cond:
-            self._killed = True
+            self.killed = True
             self._queue.clear()
+            self._overflow.clear()
+            self._overflow_size = 0
             self._next_retry = None
             self._cond.notify_all()
         _workers.discard(self)
@@ -213,7 +264,7 @@ class BackgroundWorker:
 
     def _ensure_thread(self) -> None:
         # Called with the lock held.
-        if self._killed or self._thread is not None:
+        if self.killed or self._thread is not None:
             return
         thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread = thread
@@ -249,11 +300,12 @@ class BackgroundWorker:
     def _next_task(self, me: threading.Thread) -> Job | None:
         with self._cond:
             while True:
-                if self._killed or self._thread is not me:
+                if self.killed or self._thread is not me:
                     return None
-                if self._queue:
+                job = self._pop()
+                if job is not None:
                     self._active = True
-                    return self._queue.popleft()
+                    return job
                 if self._retry is not None and self._retry_due():
                     self._active = True
                     seq = self._force_seq
@@ -304,9 +356,9 @@ class BackgroundWorker:
         try:
             while self._clock() < deadline:
                 with self._cond:
-                    if self._killed or not self._queue:
-                        break
-                    job = self._queue.popleft()
+                    job = None if self.killed else self._pop()
+                if job is None:
+                    break
                 self._call(job)
             if self._retry is not None and self._clock() < deadline:
                 with self._cond:

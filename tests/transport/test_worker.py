@@ -268,3 +268,119 @@ def test_killed_worker_is_forgotten_by_the_fork_hook() -> None:
     worker.kill()
     assert worker not in _worker._workers
     assert sys.modules["sentry_lite.transport._worker"] is _worker
+
+
+# -- the overflow lane ----------------------------------------------------------------
+
+
+def test_overflow_lane_runs_after_the_queue_in_order_and_holds_the_queue_shut() -> None:
+    worker = BackgroundWorker(queue_size=2, overflow_bytes=100)
+    gate = Gate()
+    ran: list[str] = []
+    try:
+        assert worker.submit(gate)
+        assert gate.entered.wait(10)
+        assert worker.submit(functools.partial(ran.append, "q1"))
+        assert worker.submit(functools.partial(ran.append, "q2"))
+        assert not worker.submit(functools.partial(ran.append, "full"))
+        assert worker.submit_compact(functools.partial(ran.append, "o1"), 40)
+        assert worker.submit_compact(functools.partial(ran.append, "o2"), 60)
+        assert not worker.submit_compact(functools.partial(ran.append, "o3"), 1)  # 101 > 100
+        assert worker.overflow_size == 100
+        assert worker.pending() == 5  # the gate, two queued, two in the lane
+        assert worker.peek() is not None
+        gate.opened.set()
+        assert worker.flush(10)
+        assert ran == ["q1", "q2", "o1", "o2"]
+        assert worker.overflow_size == 0 and worker.peek() is None
+        assert worker.submit(functools.partial(ran.append, "q3"))  # the lane is empty again
+        assert worker.flush(10) and ran[-1] == "q3"
+    finally:
+        gate.opened.set()
+        worker.kill()
+
+
+def test_the_queue_refuses_while_the_lane_holds_jobs() -> None:
+    worker = BackgroundWorker(queue_size=10, overflow_bytes=100)
+    gate = Gate()
+    ran: list[str] = []
+    try:
+        worker.submit(gate)
+        assert gate.entered.wait(10)
+        assert worker.submit_compact(functools.partial(ran.append, "older"), 10)
+        # room in the queue, but a newer job must not overtake the one in the lane
+        assert not worker.submit(functools.partial(ran.append, "newer"))
+        assert worker.submit_compact(functools.partial(ran.append, "newer"), 10)
+        gate.opened.set()
+        assert worker.flush(10)
+        assert ran == ["older", "newer"]
+    finally:
+        gate.opened.set()
+        worker.kill()
+
+
+def test_peek_shows_the_next_job() -> None:
+    worker = BackgroundWorker(queue_size=1, overflow_bytes=10)
+    gate = Gate()
+    first, second = (lambda: None), (lambda: None)
+    try:
+        worker.submit(gate)
+        assert gate.entered.wait(10)
+        assert worker.peek() is None
+        worker.submit(first)
+        worker.submit_compact(second, 1)
+        assert worker.peek() is first
+    finally:
+        gate.opened.set()
+        worker.kill()
+
+
+def test_kill_empties_the_lane() -> None:
+    worker = BackgroundWorker(queue_size=1, overflow_bytes=10)
+    gate = Gate()
+    worker.submit(gate)
+    assert gate.entered.wait(10)
+    worker.submit_compact(lambda: None, 5)
+    worker.kill()
+    assert worker.overflow_size == 0 and worker.pending() <= 1
+    assert not worker.submit_compact(lambda: None, 1)
+    gate.opened.set()
+
+
+def test_inline_drain_runs_the_lane_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    ran: list[int] = []
+    worker = BackgroundWorker(queue_size=1, overflow_bytes=10)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    try:
+        assert worker.submit(functools.partial(ran.append, 1))
+        assert worker.submit_compact(functools.partial(ran.append, 2), 5)
+        assert worker.flush(5) is True
+        assert ran == [1, 2]
+    finally:
+        monkeypatch.undo()
+        worker.kill()
+
+
+@fork_only
+def test_child_after_fork_has_an_empty_lane() -> None:
+    worker = BackgroundWorker(queue_size=1, overflow_bytes=10)
+    gate = Gate()
+    try:
+        worker.submit(gate)
+        assert gate.entered.wait(10)
+        worker.submit(lambda: None)
+        worker.submit_compact(lambda: None, 5)
+        pid = _fork()
+        if pid == 0:  # pragma: no cover - child
+            signal.alarm(20)
+            ok = worker.overflow_size == 0 and worker.pending() == 0
+            ok = ok and worker.submit(lambda: None) and worker.flush(10)
+            os._exit(0 if ok else 3)
+        assert _wait_child(pid) == 0
+        assert worker.overflow_size == 5
+    finally:
+        gate.opened.set()
+        worker.kill()
