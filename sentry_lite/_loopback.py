@@ -205,6 +205,7 @@ class LoopbackServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        self._accepted = 0
         self._release = threading.Event()
 
     # -- lifecycle ------------------------------------------------------------------
@@ -349,6 +350,12 @@ class LoopbackServer:
     # -- observations ---------------------------------------------------------------
 
     @property
+    def connections_accepted(self) -> int:
+        """TCP connections accepted so far (kept-alive ones count once)."""
+        with self._cond:
+            return self._accepted
+
+    @property
     def requests(self) -> list[RecordedRequest]:
         """Every request received, in order, whatever was answered."""
         with self._cond:
@@ -421,6 +428,7 @@ class LoopbackServer:
     def _track(self, conn: socket.socket, add: bool) -> None:
         with self._cond:
             if add:
+                self._accepted += 1
                 self._connections.add(conn)
             else:
                 self._connections.discard(conn)

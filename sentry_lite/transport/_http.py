@@ -1,8 +1,10 @@
 """The default transport: envelopes POSTed to the DSN from a background thread.
 
 The caller's thread only filters rate-limited items and queues the envelope.
-Everything else (JSON, gzip, urllib3, TLS) happens in the worker thread, which
-imports the network stack when it sends its first envelope.
+Everything else (JSON, gzip, HTTP, TLS) happens in the worker thread, which
+imports the network stack when it sends its first envelope. In a burst that
+fills the queue, the caller packs further envelopes (JSON and gzip level 1)
+into an overflow lane bounded by bytes instead of dropping them (``_encode.py``).
 
 Server answers: ``X-Sentry-Rate-Limits`` is honoured on any status and a 429
 without it limits everything for its ``Retry-After``. 2xx: sent. 429: dropped
@@ -14,9 +16,12 @@ network errors: kept in memory and tried again after a back-off (see
 from __future__ import annotations
 
 import time
+from functools import partial
 
-from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT, USER_AGENT
+from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT
+from sentry_lite.envelope import PayloadRef
 from sentry_lite.transport import Transport
+from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
 from sentry_lite.transport._ratelimit import ALL, RateLimits
 from sentry_lite.transport._reports import ClientReports
 from sentry_lite.transport._retry import Retention
@@ -33,9 +38,15 @@ if TYPE_CHECKING:
 
     OptionsLike = Options | Mapping[str, Any]
 
-# Measured on typical events (15 KB of JSON): level 3 compresses to within 4 %
-# of level 9 in a sixth of the time; levels 1 and 3 cost the same.
-COMPRESS_LEVEL = 3
+# What one packed envelope in the overflow lane holds beyond its compressed bytes: the
+# Envelope and Item with their header dicts and strings, the PackedPayload, the job.
+# tracemalloc: about 1,400 bytes for a capture_message envelope.
+ENVELOPE_OVERHEAD = 1536
+
+# A body prepared ahead (while the server read the previous one) is used if its turn
+# comes within this many seconds: its sent_at is then at most that early. (Relay
+# corrects a client's clock only when it is off by more than 55 minutes.)
+PREPARED_FOR = 1.0
 
 SENT, DROPPED, RETRY = "sent", "dropped", "retry"
 
@@ -57,7 +68,14 @@ def _option(options: OptionsLike | None, name: str, default: Any) -> Any:
 
 
 class HttpTransport(Transport):
-    """Sends envelopes to the DSN's envelope endpoint; see the module docstring."""
+    """Sends envelopes to the DSN's envelope endpoint; see the module docstring.
+
+    ``overflow_bytes``: what envelopes packed in a burst may take (compressed),
+    behind the ``transport_queue_size`` envelopes of the queue; a subclass may
+    change it.
+    """
+
+    overflow_bytes = 16 * 1024 * 1024
 
     def __init__(
         self,
@@ -73,13 +91,18 @@ class HttpTransport(Transport):
         timeout = _option(options, "shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT)
         self.shutdown_timeout = float(timeout)
         experiments = _option(options, "_experiments", {})
-        self._compress_level = int(experiments.get("transport_compression_level", COMPRESS_LEVEL))
+        level = int(experiments.get("transport_compression_level", COMPRESS_LEVEL))
+        dsn = str(self.parsed_dsn) if self.parsed_dsn is not None else None
+        self._encoder = BodyEncoder(level, dsn)
+        self._packer = Packer()
+        self._send_job = self._send  # bound once: the hot path and the look-ahead use it
         self._reports = ClientReports(
             enabled=bool(_option(options, "send_client_reports", True)), clock=wall_clock
         )
         self._limits = RateLimits()
         self._retention = Retention()
-        self._pool: Any = None
+        self._channel: Any = None
+        self._prepared: tuple[Envelope, int, RateLimits, float, bytes] | None = None
         self._exited = False
         self._worker = BackgroundWorker(
             int(_option(options, "transport_queue_size", DEFAULT_QUEUE_SIZE)),
@@ -88,6 +111,7 @@ class HttpTransport(Transport):
             deferred=lambda: len(self._retention),
             on_error=self._on_error,
             on_fork_child=self._after_fork,
+            overflow_bytes=self.overflow_bytes,
         )
         _register_at_exit(self)
 
@@ -95,17 +119,35 @@ class HttpTransport(Transport):
 
     def capture_envelope(self, envelope: Envelope) -> None:
         """Queue ``envelope`` for sending; never blocks on I/O, never raises."""
-        if self._worker.killed or self.parsed_dsn is None:
+        worker = self._worker
+        if worker.killed or self.parsed_dsn is None:
             return
-        kept = self._without_limited(envelope)
-        if kept is None:
-            return
-        if not self._worker.submit(lambda: self._send(kept)):
-            for item in kept.items:
-                self.record_lost_event("queue_overflow", item=item)
-        elif self._exited:
+        if not self._limits.empty:
+            kept = self._without_limited(envelope)
+            if kept is None:
+                return
+            envelope = kept
+        if not worker.submit(partial(self._send_job, envelope)):
+            self._overflow(envelope)
+        if self._exited:
             # Captured after our exit hook ran (another atexit hook, a finalizer).
-            self._worker.flush(self.shutdown_timeout)
+            worker.flush(self.shutdown_timeout)
+
+    def _overflow(self, envelope: Envelope) -> None:
+        """The queue is full (a burst): pack ``envelope`` into the overflow lane, or drop it."""
+        worker = self._worker
+        queued = False
+        if worker.overflow_size + ENVELOPE_OVERHEAD <= worker.overflow_bytes:
+            try:
+                packed, size = self._packer.pack(envelope)
+            except Exception as exc:  # a bug: never the host's problem
+                self._log("Could not pack %s", envelope.description, exc_info=exc)
+            else:
+                job = partial(self._send_job, packed)
+                queued = worker.submit_compact(job, size + ENVELOPE_OVERHEAD)
+        if not queued:
+            for item in envelope.items:
+                self.record_lost_event("queue_overflow", item=item)
 
     def record_lost_event(
         self,
@@ -279,27 +321,6 @@ class HttpTransport(Transport):
         if payload is not None:
             envelope.add_client_report(payload)
 
-    def _body(self, envelope: Envelope) -> bytes:
-        envelope.headers["sent_at"] = rfc3339(self._wall_clock())
-        body = envelope.serialize()
-        if self._compress_level <= 0:
-            return body
-        import zlib
-
-        compressor = zlib.compressobj(self._compress_level, zlib.DEFLATED, 31)
-        return compressor.compress(body) + compressor.flush()
-
-    def _headers(self) -> dict[str, str]:
-        assert self.parsed_dsn is not None
-        headers = {
-            "Content-Type": "application/x-sentry-envelope",
-            "User-Agent": USER_AGENT,
-            "X-Sentry-Auth": self.parsed_dsn.auth_header(),
-        }
-        if self._compress_level > 0:
-            headers["Content-Encoding"] = "gzip"
-        return headers
-
     def _attempt(self, envelope: Envelope) -> tuple[str, float]:
         """POST ``envelope`` once; (outcome, minimum delay before a retry)."""
         try:
@@ -310,29 +331,66 @@ class HttpTransport(Transport):
             return DROPPED, 0.0
 
     def _post(self, envelope: Envelope) -> tuple[str, float]:
-        import urllib3
-
         from sentry_lite.transport import _pool
+        from sentry_lite.transport._wire import StaleConnection
 
         assert self.parsed_dsn is not None
-        if self._pool is None:
-            self._pool = _pool.make_pool(self.options or {}, self.parsed_dsn)
-        body, headers = self._body(envelope), self._headers()
+        channel = self._channel
+        if channel is None:
+            compressed = self._encoder.level > 0
+            channel = _pool.make_channel(self.options or {}, self.parsed_dsn, compressed)
+            self._channel = channel
+        body = self._body(envelope)
         for attempt in range(2):
-            timeout = _pool.request_timeout(current_deadline(), time.monotonic())
             try:
-                response = self._pool.request(
-                    "POST", self.parsed_dsn.envelope_url, body=body, headers=headers,
-                    **({"timeout": timeout} if timeout is not None else {}),
-                )
-            except urllib3.exceptions.ProtocolError as exc:
+                channel.send(body, current_deadline())
                 if attempt == 0:
-                    continue  # most likely a kept-alive connection the server had closed
+                    self._prepare_next()  # while the server reads this one
+                status, headers = channel.receive()
+            except StaleConnection as exc:
+                if attempt == 0:
+                    continue  # a kept-alive connection the server had closed: once more
                 return self._failed(envelope, exc)
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
+            except OSError as exc:
+                channel.close()
                 return self._failed(envelope, exc)
-            return self._answered(envelope, response.status, response.headers)
+            return self._answered(envelope, status, headers)
         raise AssertionError("unreachable")
+
+    def _body(self, envelope: Envelope) -> bytes:
+        """The body of ``envelope``: the one prepared ahead if it still holds, else a new one."""
+        prepared, self._prepared = self._prepared, None
+        if (
+            prepared is not None
+            and prepared[0] is envelope
+            and prepared[1] == len(envelope.items)  # no report attached since
+            and prepared[2] is self._limits  # no limit learnt since
+            and self._clock() - prepared[3] < PREPARED_FOR
+        ):
+            return prepared[4]
+        return self._encoder.body(envelope, rfc3339(self._wall_clock()))
+
+    def _prepare_next(self) -> None:
+        """Encode the next queued envelope now, while the server reads this one.
+
+        The whole body when nothing would change it at its turn (no rate limit
+        known, no client report pending); else its items' JSON (cached).
+        """
+        job = self._worker.peek()
+        if not isinstance(job, partial) or job.func != self._send_job:
+            return
+        envelope: Envelope = job.args[0]
+        try:
+            if self._limits.empty and not self._reports:
+                sent_at = rfc3339(self._wall_clock())
+                body = self._encoder.body(envelope, sent_at)
+                self._prepared = (envelope, len(envelope.items), self._limits, self._clock(), body)
+                return
+            for item in envelope.items:
+                if type(item.payload) is PayloadRef:
+                    item.payload.bytes  # noqa: B018 - encodes and caches
+        except Exception as exc:
+            self._on_error(exc)
 
     def _failed(self, envelope: Envelope, exc: BaseException) -> tuple[str, float]:
         self._log("Could not send %s: %r; it is kept for a retry", envelope.description, exc)
@@ -372,7 +430,11 @@ class HttpTransport(Transport):
 
     def _after_fork(self) -> None:
         # In a forked child: the parent's pool, kept envelopes and counts are the parent's.
-        self._pool = None
+        if self._channel is not None:
+            self._channel.forget()
+        self._channel = None
+        self._prepared = None
+        self._packer.reset()
         self._retention = Retention()
         self._reports.reset()
         self._exited = False

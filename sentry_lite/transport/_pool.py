@@ -1,23 +1,37 @@
-"""The urllib3 connection pool of the HTTP transport: TLS, proxies, socket options.
+"""The transport's way to the server: TLS, proxies, socket options, timeouts.
 
-Imported only from the worker thread, when the first envelope is sent: this is
-the module that pulls in urllib3, ssl and certifi.
+Imported only from the worker thread, when the first envelope is sent.
+``make_channel`` picks one of two channels, both ``send(body, deadline)`` then
+``receive() -> (status, headers)``:
+
+- ``Direct``: the DSN's host without a proxy, over our own keep-alive HTTP/1.1
+  connection (``_wire.py``: stdlib ``socket`` and ``ssl``, certifi's CA bundle);
+  the request goes out in one write and the worker may work between sending and
+  reading the answer;
+- ``Proxied``: through an HTTP(S) or SOCKS proxy, with urllib3's
+  ``ProxyManager`` (or ``SOCKSProxyManager``); urllib3 is imported only then.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import time
 
-import urllib3
+from sentry_lite.consts import USER_AGENT
+from sentry_lite.transport._wire import Connection, StaleConnection
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Mapping
     from typing import Any
 
+    import urllib3
+
     from sentry_lite._dsn import Dsn
     from sentry_lite._options import Options
+    from sentry_lite.transport._wire import Headers
 
     OptionsLike = Options | Mapping[str, Any]
 
@@ -26,6 +40,9 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 NUM_POOLS = 2
+
+# What urllib3 sets too: small requests must not wait for Nagle's algorithm.
+DEFAULT_SOCKET_OPTIONS: list[SocketOption] = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
 def _keepalive_options() -> list[SocketOption]:
@@ -45,14 +62,12 @@ def _keepalive_options() -> list[SocketOption]:
 
 
 def socket_options(options: OptionsLike) -> list[SocketOption] | None:
-    """The socket options of the pool's connections (None: urllib3's defaults)."""
+    """The socket options of the connections (None: the defaults, TCP_NODELAY)."""
     given = options.get("socket_options")
     keep_alive = bool(options.get("keep_alive"))
     if given is None and not keep_alive:
         return None
-    from urllib3.connection import HTTPConnection
-
-    base = given if given is not None else HTTPConnection.default_socket_options
+    base = given if given is not None else DEFAULT_SOCKET_OPTIONS
     chosen: list[SocketOption] = [tuple(opt) for opt in base]
     if keep_alive:
         present = {(level, name) for level, name, _ in chosen}
@@ -88,7 +103,9 @@ def choose_proxy(options: OptionsLike, dsn: Dsn) -> str | None:
     return None
 
 
-def _ca_certs(options: OptionsLike) -> str | None:
+def ca_certs(options: OptionsLike) -> str | None:
+    """The CA bundle (file or directory): the option, ``SSL_CERT_FILE``,
+    ``REQUESTS_CA_BUNDLE``, else certifi's."""
     given = options.get("ca_certs")
     if given:
         return str(given)
@@ -102,19 +119,82 @@ def _ca_certs(options: OptionsLike) -> str | None:
     return certifi.where()
 
 
+def tls_context(options: OptionsLike) -> ssl.SSLContext:
+    """Certificates verified (host name too) against ``ca_certs``; client certificate if given."""
+    import ssl
+
+    bundle = ca_certs(options)
+    if bundle and os.path.isdir(bundle):
+        context = ssl.create_default_context(capath=bundle)
+    else:
+        context = ssl.create_default_context(cafile=bundle)
+    cert_file = options.get("cert_file")
+    if cert_file:
+        context.load_cert_chain(str(cert_file), options.get("key_file") or None)
+    return context
+
+
+def request_headers(dsn: Dsn, compressed: bool) -> dict[str, str]:
+    headers = {
+        "User-Agent": USER_AGENT,
+        "X-Sentry-Auth": dsn.auth_header(),
+        "Content-Type": "application/x-sentry-envelope",
+    }
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    return headers
+
+
+def timeouts(deadline: float | None, now: float) -> tuple[float, float]:
+    """(connect, read) timeouts, never beyond ``deadline`` (an inline flush at exit)."""
+    if deadline is None:
+        return CONNECT_TIMEOUT, READ_TIMEOUT
+    left = max(deadline - now, 0.01)
+    return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
+
+
+class Direct:
+    """Requests to the DSN's own host on one kept-alive connection."""
+
+    def __init__(self, options: OptionsLike, dsn: Dsn, compressed: bool) -> None:
+        lines = [f"POST {dsn.path}/api/{dsn.project_id}/envelope/ HTTP/1.1", f"Host: {dsn.netloc}"]
+        lines += [f"{name}: {value}" for name, value in request_headers(dsn, compressed).items()]
+        self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
+        tls = tls_context(options) if dsn.scheme == "https" else None
+        self.connection = Connection(
+            dsn.host, dsn.port, tls=tls,
+            socket_options=socket_options(options) or DEFAULT_SOCKET_OPTIONS,
+        )
+
+    def send(self, body: bytes, deadline: float | None) -> None:
+        connect, read = timeouts(deadline, time.monotonic())
+        self.connection.send(self._head + b"%d\r\n\r\n" % len(body) + body, connect, read)
+
+    def receive(self) -> tuple[int, Headers | Mapping[str, str]]:
+        return self.connection.receive()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def forget(self) -> None:
+        self.connection.forget()
+
+
 def pool_kwargs(options: OptionsLike) -> dict[str, Any]:
-    """Keyword arguments shared by the PoolManager and ProxyManager we build."""
+    """Keyword arguments of the urllib3 proxy managers."""
+    import urllib3
+
     kwargs: dict[str, Any] = {
         "num_pools": NUM_POOLS,
         "cert_reqs": "CERT_REQUIRED",
         "timeout": urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
         "retries": False,
     }
-    ca_certs = _ca_certs(options)
-    if ca_certs and os.path.isdir(ca_certs):
-        kwargs["ca_cert_dir"] = ca_certs
-    elif ca_certs:
-        kwargs["ca_certs"] = ca_certs
+    bundle = ca_certs(options)
+    if bundle and os.path.isdir(bundle):
+        kwargs["ca_cert_dir"] = bundle
+    elif bundle:
+        kwargs["ca_certs"] = bundle
     if options.get("cert_file"):
         kwargs["cert_file"] = options.get("cert_file")
         kwargs["key_file"] = options.get("key_file")
@@ -125,6 +205,8 @@ def pool_kwargs(options: OptionsLike) -> dict[str, Any]:
 
 
 def _proxy_headers(options: OptionsLike, proxy: str) -> dict[str, str]:
+    import urllib3
+
     headers = dict(options.get("proxy_headers") or {})
     auth = urllib3.util.parse_url(proxy).auth
     if auth and not any(key.lower() == "proxy-authorization" for key in headers):
@@ -132,12 +214,11 @@ def _proxy_headers(options: OptionsLike, proxy: str) -> dict[str, str]:
     return headers
 
 
-def make_pool(options: OptionsLike, dsn: Dsn) -> urllib3.PoolManager:
-    """A PoolManager (or a proxy manager) configured from the client options."""
+def make_proxy_pool(options: OptionsLike, proxy: str) -> urllib3.PoolManager:
+    """A urllib3 ProxyManager (SOCKSProxyManager for ``socks*://``) for ``proxy``."""
+    import urllib3
+
     kwargs = pool_kwargs(options)
-    proxy = choose_proxy(options, dsn)
-    if not proxy:
-        return urllib3.PoolManager(**kwargs)
     headers = _proxy_headers(options, proxy)
     if proxy.startswith("socks"):
         from urllib3.contrib.socks import SOCKSProxyManager  # needs PySocks
@@ -146,12 +227,68 @@ def make_pool(options: OptionsLike, dsn: Dsn) -> urllib3.PoolManager:
     return urllib3.ProxyManager(proxy, proxy_headers=headers or None, **kwargs)
 
 
-def request_timeout(deadline: float | None, now: float) -> urllib3.Timeout | None:
-    """A timeout no longer than what is left before ``deadline`` (None: the pool's)."""
-    if deadline is None:
-        return None
-    left = max(deadline - now, 0.01)
-    return urllib3.Timeout(connect=min(CONNECT_TIMEOUT, left), read=min(READ_TIMEOUT, left))
+class Proxied:
+    """Requests through a proxy, with urllib3 (one exchange per ``send``)."""
+
+    def __init__(self, options: OptionsLike, dsn: Dsn, compressed: bool, proxy: str) -> None:
+        self.pool = make_proxy_pool(options, proxy)
+        self.url = dsn.envelope_url
+        self.headers = request_headers(dsn, compressed)
+        self._answer: tuple[int, Mapping[str, str]] | None = None
+
+    def send(self, body: bytes, deadline: float | None) -> None:
+        import urllib3
+
+        self._answer = None
+        kwargs: dict[str, Any] = {}
+        if deadline is not None:
+            connect, read = timeouts(deadline, time.monotonic())
+            kwargs["timeout"] = urllib3.Timeout(connect=connect, read=read)
+        try:
+            response = self.pool.request(
+                "POST", self.url, body=body, headers=self.headers, retries=False, **kwargs
+            )
+        except urllib3.exceptions.ProtocolError as exc:
+            # most likely a kept-alive connection the server had closed: one more try
+            raise StaleConnection(str(exc)) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise ConnectionError(str(exc)) from exc
+        self._answer = (response.status, response.headers)
+
+    def receive(self) -> tuple[int, Headers | Mapping[str, str]]:
+        if self._answer is None:
+            raise ConnectionError("nothing was sent")
+        answer, self._answer = self._answer, None
+        return answer
+
+    def close(self) -> None:
+        self._answer = None
+
+    def forget(self) -> None:
+        self._answer = None
 
 
-__all__ = ["choose_proxy", "make_pool", "pool_kwargs", "request_timeout", "socket_options"]
+def make_channel(options: OptionsLike, dsn: Dsn, compressed: bool) -> Direct | Proxied:
+    """The channel to ``dsn``: through the proxy that applies, else direct."""
+    proxy = choose_proxy(options, dsn)
+    if proxy:
+        return Proxied(options, dsn, compressed, proxy)
+    return Direct(options, dsn, compressed)
+
+
+__all__ = [
+    "CONNECT_TIMEOUT",
+    "DEFAULT_SOCKET_OPTIONS",
+    "READ_TIMEOUT",
+    "Direct",
+    "Proxied",
+    "ca_certs",
+    "choose_proxy",
+    "make_channel",
+    "make_proxy_pool",
+    "pool_kwargs",
+    "request_headers",
+    "socket_options",
+    "timeouts",
+    "tls_context",
+]

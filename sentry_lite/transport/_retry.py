@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from sentry_lite.transport._encode import payload_size
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sentry_lite.envelope import Envelope
@@ -21,8 +23,9 @@ MAX_DELAY = 60.0
 
 
 def envelope_size(envelope: Envelope) -> int:
-    """Payload bytes of ``envelope`` (each payload is encoded once and cached)."""
-    return sum(len(item.payload.bytes) for item in envelope.items)
+    """Payload bytes of ``envelope`` (each payload is encoded once and cached; a packed
+    one counts what it takes compressed)."""
+    return sum(payload_size(item.payload) for item in envelope.items)
 
 
 class Retention:

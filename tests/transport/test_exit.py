@@ -84,6 +84,28 @@ def test_fifty_events_arrive_without_flush(python: str, deps: Path) -> None:
         assert messages == sorted(f"message {n}" for n in range(50))
 
 
+BURST_2000 = """
+    import sys
+    import sentry_lite
+    sentry_lite.init(dsn=sys.argv[1], default_integrations=False, shutdown_timeout=30)
+    for n in range(2000):
+        sentry_lite.capture_message(f"burst {n}")
+    # no flush(): the exit hook delivers the queue and the overflow lane
+"""
+
+
+@PYTHONS
+def test_a_burst_of_2000_arrives_without_flush(python: str, deps: Path) -> None:
+    with LoopbackServer() as server:
+        # (the caller outruns the sender about ten to one: most wait packed in the lane)
+        proc, _ = run(python, deps, BURST_2000, server.dsn)
+        assert proc.returncode == 0, proc.stderr
+        assert server.wait_for_events(2000, timeout=10)
+        assert [event["message"] for event in server.events] == [
+            f"burst {n}" for n in range(2000)]
+        assert server.discarded() == 0
+
+
 CAPTURE_IN_AN_EXIT_HOOK = """
     import atexit, sys
     import sentry_lite

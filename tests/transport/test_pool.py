@@ -1,4 +1,4 @@
-"""The urllib3 pool: proxies (options and environment), socket options, TLS, timeouts."""
+"""The way to the server: proxies (options and environment), socket options, TLS, timeouts."""
 
 from __future__ import annotations
 
@@ -20,11 +20,14 @@ from sentry_lite.transport._http import HttpTransport
 from sentry_lite.transport._pool import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
+    Direct,
+    Proxied,
     choose_proxy,
-    make_pool,
+    make_channel,
     pool_kwargs,
-    request_timeout,
     socket_options,
+    timeouts,
+    tls_context,
 )
 
 HTTPS_DSN = Dsn("https://key@sentry.example.com/1")
@@ -50,8 +53,10 @@ def _envelope(n: int = 0) -> Envelope:
 
 def test_no_proxy_by_default(no_proxy_env: pytest.MonkeyPatch) -> None:
     assert choose_proxy({}, HTTPS_DSN) is None
-    assert isinstance(make_pool({}, HTTPS_DSN), urllib3.PoolManager)
-    assert not isinstance(make_pool({}, HTTPS_DSN), urllib3.ProxyManager)
+    assert isinstance(make_channel({}, HTTPS_DSN, True), Direct)
+    proxied = make_channel({"https_proxy": "http://s:2"}, HTTPS_DSN, True)
+    assert isinstance(proxied, Proxied)
+    assert isinstance(proxied.pool, urllib3.ProxyManager)
 
 
 def test_options_choose_by_scheme_and_https_falls_back_to_http(
@@ -150,16 +155,19 @@ def test_socket_options() -> None:
 
 def test_keep_alive_reaches_the_socket() -> None:
     with LoopbackServer() as server:
-        pool = make_pool({"keep_alive": True}, Dsn(server.dsn))
-        connection: Any = pool.connection_from_url(server.url)._get_conn()
-        connection.connect()
+        channel = make_channel({"keep_alive": True}, Dsn(server.dsn), False)
+        assert isinstance(channel, Direct)
         try:
-            sock = connection.sock
+            channel.send(_envelope().serialize(), None)
+            assert channel.receive()[0] == 200
+            sock: Any = channel.connection.sock
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
             if hasattr(socket, "TCP_KEEPIDLE"):
                 assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 45
         finally:
-            connection.close()
+            channel.close()
+        assert len(server.events) == 1
 
 
 # -- TLS and timeouts ----------------------------------------------------------------
@@ -183,16 +191,28 @@ def test_ca_certs_option_environment_and_certifi(
     assert kwargs["retries"] is False
 
 
-def test_request_timeout_never_outlives_a_deadline() -> None:
-    assert request_timeout(None, 100.0) is None
-    short = request_timeout(101.0, 100.0)
-    assert short is not None
-    assert (short.connect_timeout, short.read_timeout) == (1.0, 1.0)
-    long = request_timeout(1000.0, 100.0)
-    assert long is not None
-    assert (long.connect_timeout, long.read_timeout) == (CONNECT_TIMEOUT, READ_TIMEOUT)
-    past = request_timeout(90.0, 100.0)
-    assert past is not None and past.read_timeout == 0.01
+def test_timeouts_never_outlive_a_deadline() -> None:
+    assert timeouts(None, 100.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
+    assert timeouts(101.0, 100.0) == (1.0, 1.0)
+    assert timeouts(1000.0, 100.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
+    assert timeouts(90.0, 100.0) == (0.01, 0.01)
+
+
+def test_tls_context_verifies_with_the_chosen_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ssl
+
+    import certifi
+
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    context = tls_context({})
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # certifi's bundle was loaded
+    assert certifi.where()
+    with pytest.raises(OSError):
+        tls_context({"ca_certs": str(tmp_path / "missing.pem")})
 
 
 @pytest.fixture(scope="module")
