@@ -118,6 +118,19 @@ def test_ten_thousand_decisions_fall_in_the_binomial_interval() -> None:
     assert n * p - half_width <= sampled <= n * p + half_width
 
 
+def test_ten_thousand_new_traces_sampled_through_the_api_fall_in_the_interval(
+    sentry_init: Any,
+) -> None:
+    sentry_init(traces_sample_rate=0.25)
+    n, p, sampled = 10_000, 0.25, 0
+    for _ in range(n):
+        with sentry_lite.isolation_scope() as scope:
+            scope.set_new_propagation_context()  # a trace of its own, started here
+            sampled += bool(sentry_lite.start_transaction(name="t").sampled)
+    half_width = 3.2905 * math.sqrt(n * p * (1 - p))
+    assert n * p - half_width <= sampled <= n * p + half_width
+
+
 def test_one_trace_id_always_gets_the_same_decision(sentry_init: Any) -> None:
     sentry_init(traces_sample_rate=0.5)
     for trace_id in (os.urandom(16).hex() for _ in range(20)):
