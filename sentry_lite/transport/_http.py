@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from sentry_lite._options import Options
     from sentry_lite.envelope import Envelope, Item
+    from sentry_lite.transport._outbox import Outbox
 
     OptionsLike = Options | Mapping[str, Any]
 
@@ -103,16 +104,22 @@ class HttpTransport(Transport):
         self._retention = Retention()
         self._channel: Any = None
         self._prepared: tuple[Envelope, int, RateLimits, float, bytes] | None = None
+        self._in_flight: Envelope | None = None
         self._exited = False
         self._worker = BackgroundWorker(
             int(_option(options, "transport_queue_size", DEFAULT_QUEUE_SIZE)),
             name="sentry_lite.HttpTransport",
             retry=self._retry,
-            deferred=lambda: len(self._retention),
+            deferred=lambda: len(self._retention) + self._outbox_waiting,
             on_error=self._on_error,
             on_fork_child=self._after_fork,
             overflow_bytes=self.overflow_bytes,
         )
+        self._outbox: Outbox | None = None
+        self._outbox_waiting = 0  # 1 while files left by another process may wait there
+        outbox_path = experiments.get("outbox_path")
+        if outbox_path and self.parsed_dsn is not None:
+            self._open_outbox(str(outbox_path))
         _register_at_exit(self)
 
     # -- the caller's thread --------------------------------------------------------
@@ -132,6 +139,7 @@ class HttpTransport(Transport):
         if self._exited:
             # Captured after our exit hook ran (another atexit hook, a finalizer).
             worker.flush(self.shutdown_timeout)
+            self._to_outbox()
 
     def _overflow(self, envelope: Envelope) -> None:
         """The queue is full (a burst): pack ``envelope`` into the overflow lane, or drop it."""
@@ -267,10 +275,11 @@ class HttpTransport(Transport):
         self._send(envelope)
 
     def _retry(self, force: bool) -> float | None:
-        """Try the kept envelopes, oldest first; the delay until the next try, or None."""
+        """Try the kept envelopes, oldest first, then the outbox's; the delay until the
+        next try, or None."""
         retention = self._retention
         if not len(retention):
-            return None
+            return self._from_outbox()
         if not force and retention.backing_off(self._clock()):
             return retention.retry_at - self._clock()
         while True:
@@ -280,7 +289,7 @@ class HttpTransport(Transport):
             envelope = retention.peek()
             if envelope is None:
                 self._send_reports()
-                return None
+                return self._from_outbox()
             kept = self._without_limited(envelope)
             if kept is None:
                 retention.pop()
@@ -332,7 +341,6 @@ class HttpTransport(Transport):
 
     def _post(self, envelope: Envelope) -> tuple[str, float]:
         from sentry_lite.transport import _pool
-        from sentry_lite.transport._wire import StaleConnection
 
         assert self.parsed_dsn is not None
         channel = self._channel
@@ -341,6 +349,15 @@ class HttpTransport(Transport):
             channel = _pool.make_channel(self.options or {}, self.parsed_dsn, compressed)
             self._channel = channel
         body = self._body(envelope)
+        self._in_flight = envelope
+        try:
+            return self._exchange(channel, envelope, body)
+        finally:
+            self._in_flight = None
+
+    def _exchange(self, channel: Any, envelope: Envelope, body: bytes) -> tuple[str, float]:
+        from sentry_lite.transport._wire import StaleConnection
+
         for attempt in range(2):
             try:
                 channel.send(body, current_deadline())
@@ -443,8 +460,57 @@ class HttpTransport(Transport):
         self._exited = True
         try:
             self.flush(self.shutdown_timeout)
+            self._to_outbox()
         except Exception as exc:
             self._on_error(exc)
+
+    # -- the durable outbox (opt-in, see _outbox.py) ---------------------------------
+
+    def _open_outbox(self, path: str) -> None:
+        from sentry_lite.transport._outbox import Outbox
+
+        self._outbox = Outbox.for_dsn(path, str(self.parsed_dsn))
+        if len(self._outbox):  # left by a process before us: send them, from the worker
+            self._outbox_waiting = 1
+            self._worker.submit(lambda: self._worker.schedule_retry(0.0))
+
+    def _from_outbox(self) -> float | None:
+        """Send the oldest envelope the outbox holds (the worker's deferred work)."""
+        if not self._outbox_waiting or self._outbox is None:
+            return None
+        data = self._outbox.claim()
+        if data is None:
+            self._outbox_waiting = 0
+            return None
+        from sentry_lite.envelope import Envelope
+
+        self._send(Envelope.deserialize(data))
+        retention = self._retention
+        if len(retention):  # it failed: the outbox waits, on disk, for the server
+            return max(retention.retry_at - self._clock(), 0.0)
+        return 0.0  # the next one, once the queue is empty
+
+    def _to_outbox(self) -> None:
+        """At exit: what is still pending (not the envelope in flight) goes to the outbox."""
+        if self._outbox is None:
+            return
+        jobs = self._worker.take_pending()
+        queued = [job.args[0] for job in jobs if isinstance(job, partial)
+                  and job.func == self._send_job]
+        in_flight = self._in_flight
+        pending = [e for e in self._retention.clear() + queued if e is not in_flight]
+        if not pending:
+            return
+        from sentry_lite.envelope import Envelope
+
+        data = []
+        for envelope in pending:
+            items = [item for item in envelope.items if item.type != "client_report"]
+            if items:
+                data.append(Envelope(headers=envelope.headers, items=items).serialize())
+        written = self._outbox.write(data)
+        if written < len(data):
+            self._log("The outbox is full: %d envelopes are lost", len(data) - written)
 
 
 _live: weakref.WeakSet[HttpTransport] | None = None

@@ -249,6 +249,16 @@ class BackgroundWorker:
                 return
             self._cond.wait(remaining)
 
+    def take_pending(self) -> list[Job]:
+        """Remove and return every queued job (queue, then lane); a running one runs on."""
+        with self._cond:
+            jobs = list(self._queue) + [job for job, _ in self._overflow]
+            self._queue.clear()
+            self._overflow.clear()
+            self._overflow_size = 0
+            self._cond.notify_all()
+        return jobs
+
     def kill(self) -> None:
         """Stop: drop queued jobs; the thread ends after its current job. Never blocks."""
         with self._cond:
