@@ -167,6 +167,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     owner: LoopbackServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client went away (closed, reset, timed out): nothing to report
+        super().handle_error(request, client_address)
+
 
 class LoopbackServer:
     """A Sentry-compatible envelope endpoint on ``127.0.0.1``; see the module docstring.

@@ -212,3 +212,18 @@ def test_wait_for_times_out_with_false() -> None:
     with LoopbackServer() as server:
         assert server.wait_for_events(1, timeout=0.05) is False
         assert server.wait_for(lambda s: s.statuses == [], timeout=0) is True
+
+
+def test_a_client_that_resets_mid_request_is_not_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import struct
+
+    with LoopbackServer() as server:
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(b"POST /api/1/envelope/ HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # a reset, the body never complete
+        assert _post(server, _envelope())[0] == 200  # the server carries on
+        assert server.wait_for(lambda s: s.connections_accepted == 2)
+    assert "Traceback" not in capsys.readouterr().err
