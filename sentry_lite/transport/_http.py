@@ -508,7 +508,11 @@ class HttpTransport(Transport):
             items = [item for item in envelope.items if item.type != "client_report"]
             if items:
                 data.append(Envelope(headers=envelope.headers, items=items).serialize())
-        written = self._outbox.write(data)
+        try:
+            written = self._outbox.write(data)
+        except OSError as exc:  # a full or read-only disk: the host must not notice
+            self._log("Could not write to the outbox %s", self._outbox.path, exc_info=exc)
+            return
         if written < len(data):
             self._log("The outbox is full: %d envelopes are lost", len(data) - written)
 

@@ -148,3 +148,26 @@ def test_the_envelope_in_flight_at_exit_is_not_written(tmp_path: Path) -> None:
         assert len(stored) == 2
         assert all(b"hung 0" not in data for data in stored)
         server.release()
+
+
+LATE_CAPTURE = """
+    import atexit, sys
+    import sentry_lite
+    atexit.register(lambda: sentry_lite.capture_message("after the hook"))  # runs last
+    sentry_lite.init(dsn=sys.argv[1], default_integrations=False, shutdown_timeout=0.5,
+                     _experiments={"outbox_path": sys.argv[2]})
+    sentry_lite.capture_message("before exit")
+"""
+
+
+def test_an_unwritable_outbox_never_breaks_the_host(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    with LoopbackServer() as server:
+        server.go_down()
+        proc = run(LATE_CAPTURE, server.dsn, str(blocked))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""  # no traceback, from our exit hook or from the late capture
+        proc = run(LATE_CAPTURE, server.dsn, str(tmp_path / "box"))
+        assert proc.returncode == 0, proc.stderr
+        assert len(_files(tmp_path / "box")) == 2  # the late capture was written too
