@@ -444,7 +444,7 @@ def _baseline_text(metric: Metric, row: dict[str, Any], sdks: list[str]) -> str:
     if metric.delta == "added":
         counts = row["baseline"]["counts"]
         calls = "".join(f", {label} {_fmt(counts[label], '-')}" for label in counts)
-        return f"no SDK {_fmt(base)} {metric.unit}{calls}; added:"
+        return f"no SDK {_fmt(base)} {metric.unit}{calls}{'; added:' if counts else ''}"
     shares = [row[sdk]["median"] for sdk in sdks]
     if base <= 0 or any(share is None for share in shares):
         return ""
