@@ -10,7 +10,6 @@ and every drop is counted by reason for client reports:
 
 from __future__ import annotations
 
-import os
 from time import time
 
 from sentry_lite import _log
@@ -19,6 +18,7 @@ from sentry_lite._event.defaults import apply_defaults
 from sentry_lite._event.exceptions import event_from_exception, exc_info_from_error
 from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
+from sentry_lite._ids import new_event_id
 from sentry_lite._merge import apply_scopes
 from sentry_lite._options import Options, build_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
@@ -196,7 +196,7 @@ class Client:
     def _pipeline(self, event: Event, hint: Hint, scopes: list[Scope], category: str) -> str | None:
         options = self.options
         if "event_id" not in event:
-            event["event_id"] = os.urandom(16).hex()
+            event["event_id"] = new_event_id()
         if category == "error":
             if self._ignored(hint):
                 self._lost("event_processor", category)

@@ -18,6 +18,7 @@ LEAVES = (
     "sentry_lite._options",
     "sentry_lite._dsn",
     "sentry_lite._log",
+    "sentry_lite._ids",
     "sentry_lite.envelope",
     "sentry_lite.attachments",
     "sentry_lite._event",

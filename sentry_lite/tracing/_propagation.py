@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
+from sentry_lite._ids import new_span_id, new_trace_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
-
-
-def new_trace_id() -> str:
-    return os.urandom(16).hex()
-
-
-def new_span_id() -> str:
-    return os.urandom(8).hex()
 
 
 class PropagationContext:

@@ -11,9 +11,9 @@ their own active span, and the previous one comes back at exit.
 
 from __future__ import annotations
 
-from random import getrandbits
 from time import perf_counter, time
 
+from sentry_lite._ids import new_span_id
 from sentry_lite.tracing._status import SPANSTATUS, http_status_to_span_status
 
 TYPE_CHECKING = False
@@ -37,10 +37,6 @@ def _scopes() -> ModuleType:
 
         _scope_module.append(sentry_lite.scope)
     return _scope_module[0]
-
-
-def new_span_id() -> str:
-    return f"{getrandbits(64):016x}"
 
 
 def _epoch(value: Any) -> float:
@@ -93,7 +89,7 @@ class Span:
         **_ignored: Any,  # scope=, hub=, instrumenter=... of the official SDK: no effect here
     ) -> None:
         if trace_id is None:
-            from sentry_lite.tracing._propagation import new_trace_id
+            from sentry_lite._ids import new_trace_id
 
             trace_id = new_trace_id()
         self._setup(trace_id, parent_span_id, sampled, containing_transaction, op,
@@ -116,7 +112,7 @@ class Span:
         origin: str,
     ) -> None:
         self.trace_id = trace_id
-        self.span_id = f"{getrandbits(64):016x}"
+        self.span_id = new_span_id()
         self.parent_span_id = parent_span_id
         self.same_process_as_parent = True
         self.sampled = sampled
