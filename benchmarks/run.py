@@ -289,6 +289,8 @@ def _git_state() -> str:
     root = os.path.dirname(HERE)
     spec = importlib.util.find_spec("sentry_lite")
     origin = os.path.dirname(os.path.dirname(spec.origin)) if spec and spec.origin else "?"
+    if origin != "?":  # relative to the project, so the report names no machine's paths
+        origin = os.path.relpath(origin, root)
     try:
         sha = subprocess.run(
             ["git", "-C", root, "rev-parse", "--short", "HEAD"],

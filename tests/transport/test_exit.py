@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def _interpreters() -> dict[str, str]:
     """``{"py3.X": path}``: this interpreter plus the pyenv ones present."""
     found = {f"py3.{sys.version_info[1]}": sys.executable}
+    pyenv = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     for minor in range(10, 14):
-        for path in sorted(glob.glob(f"/root/.pyenv/versions/3.{minor}.*/bin/python3.{minor}")):
+        pattern = os.path.join(pyenv, "versions", f"3.{minor}.*", "bin", f"python3.{minor}")
+        for path in sorted(glob.glob(pattern)):
             found.setdefault(f"py3.{minor}", path)
     return dict(sorted(found.items()))
 
