@@ -566,16 +566,6 @@ class Scope:
 # -- helpers of add_breadcrumb ----------------------------------------------------
 
 
-def _epoch(value: Any) -> Any:
-    timestamp = getattr(value, "timestamp", None)
-    if callable(timestamp):
-        try:
-            return timestamp()
-        except Exception:
-            pass
-    return str(value)
-
-
 def _before_breadcrumb(
     client: AnyClient, crumb: dict[str, Any], hint: BreadcrumbHint | None
 ) -> dict[str, Any] | None:
