@@ -24,7 +24,7 @@ from sentry_lite.transport._wire import Connection, StaleConnection
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     import urllib3
@@ -156,11 +156,15 @@ def timeouts(deadline: float | None, now: float) -> tuple[float, float]:
 class Direct:
     """Requests to the DSN's own host on one kept-alive connection."""
 
-    def __init__(self, options: OptionsLike, dsn: Dsn, compressed: bool) -> None:
+    def __init__(
+        self, options: OptionsLike, dsn: Dsn, compressed: bool, pipelining: bool = True
+    ) -> None:
         lines = [f"POST {dsn.path}/api/{dsn.project_id}/envelope/ HTTP/1.1", f"Host: {dsn.netloc}"]
         lines += [f"{name}: {value}" for name, value in request_headers(dsn, compressed).items()]
         self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
         tls = tls_context(options) if dsn.scheme == "https" else None
+        # off when the option says so, or once the server has mishandled a pipeline
+        self.pipelining = bool(pipelining)
         self.connection = Connection(
             dsn.host, dsn.port, tls=tls,
             socket_options=socket_options(options) or DEFAULT_SOCKET_OPTIONS,
@@ -170,8 +174,27 @@ class Direct:
         connect, read = timeouts(deadline, time.monotonic())
         self.connection.send(self._head + b"%d\r\n\r\n" % len(body) + body, connect, read)
 
+    def send_many(self, bodies: Sequence[bytes], deadline: float | None) -> int:
+        """Send the first of ``bodies``, or all of them back to back (HTTP/1.1 pipelining)
+        when a connection the server kept alive is open; how many went out.
+
+        A new connection carries one request: a server that closes after its answer
+        (no keep-alive) could reset the connection under requests it did not read.
+        """
+        if len(bodies) > 1 and not (self.pipelining and self.connection.kept_alive()):
+            bodies = bodies[:1]
+        connect, read = timeouts(deadline, time.monotonic())
+        head = self._head
+        data = b"".join([head + b"%d\r\n\r\n" % len(body) + body for body in bodies])
+        self.connection.send(data, connect, read)
+        return len(bodies)
+
     def receive(self) -> tuple[int, Headers | Mapping[str, str]]:
         return self.connection.receive()
+
+    def closed(self) -> bool:
+        """No connection is open (the server closed the last one after its answer)."""
+        return self.connection.sock is None
 
     def close(self) -> None:
         self.connection.close()
@@ -236,6 +259,13 @@ class Proxied:
         self.headers = request_headers(dsn, compressed)
         self._answer: tuple[int, Mapping[str, str]] | None = None
 
+    pipelining = False  # urllib3 has one request on a connection at a time
+
+    def send_many(self, bodies: Sequence[bytes], deadline: float | None) -> int:
+        """Send the first of ``bodies`` (no pipelining through urllib3); 1."""
+        self.send(bodies[0], deadline)
+        return 1
+
     def send(self, body: bytes, deadline: float | None) -> None:
         import urllib3
 
@@ -255,6 +285,9 @@ class Proxied:
             raise ConnectionError(str(exc)) from exc
         self._answer = (response.status, response.headers)
 
+    def closed(self) -> bool:
+        return False  # one request at a time: nothing waits behind an answer
+
     def receive(self) -> tuple[int, Headers | Mapping[str, str]]:
         if self._answer is None:
             raise ConnectionError("nothing was sent")
@@ -268,12 +301,14 @@ class Proxied:
         self._answer = None
 
 
-def make_channel(options: OptionsLike, dsn: Dsn, compressed: bool) -> Direct | Proxied:
+def make_channel(
+    options: OptionsLike, dsn: Dsn, compressed: bool, pipelining: bool = True
+) -> Direct | Proxied:
     """The channel to ``dsn``: through the proxy that applies, else direct."""
     proxy = choose_proxy(options, dsn)
     if proxy:
         return Proxied(options, dsn, compressed, proxy)
-    return Direct(options, dsn, compressed)
+    return Direct(options, dsn, compressed, pipelining)
 
 
 __all__ = [

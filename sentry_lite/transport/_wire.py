@@ -82,16 +82,19 @@ class Connection:
         """The connected socket, if any."""
         return self._sock
 
-    def send(self, data: bytes, connect_timeout: float, timeout: float) -> None:
-        """Send one whole request; connects (again) when needed."""
+    def kept_alive(self) -> bool:
+        """A connection that has answered before is open and, as far as we can tell, usable."""
         sock = self._sock
-        if (
-            sock is not None
-            and time.monotonic() - self._answered_at > IDLE_CHECK
-            and _closed_by_peer(sock)
-        ):
+        if sock is None:
+            return False
+        if time.monotonic() - self._answered_at > IDLE_CHECK and _closed_by_peer(sock):
             self.close()
-            sock = None
+            return False
+        return True
+
+    def send(self, data: bytes, connect_timeout: float, timeout: float) -> None:
+        """Send one whole request (or several, back to back); connects (again) when needed."""
+        sock = self._sock if self.kept_alive() else None
         self.reused = sock is not None
         if sock is None:
             sock = self._connect(connect_timeout)

@@ -106,6 +106,7 @@ class BackgroundWorker:
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
+        self._taken = 0  # jobs the running job took along (take_following)
         self._next_retry: float | None = None
         self._force_seq = 0  # bumped by each flush that wants deferred work tried now
         self._forced_seq = 0  # the last flush request the worker has served
@@ -158,9 +159,29 @@ class BackgroundWorker:
     def peek(self) -> Job | None:
         """The job that runs next, if any (the thread looks ahead to prepare it)."""
         with self._lock:
-            if self._queue:
-                return self._queue[0]
-            return self._overflow[0][0] if self._overflow else None
+            return self._front()
+
+    def take_following(self, wanted: Callable[[Job], bool], limit: int) -> list[Job]:
+        """From the running job: remove and return up to ``limit`` jobs from the front
+        (queue, then lane, in order) while ``wanted(job)`` holds, to run with it.
+
+        They count as pending until the running job ends.
+        """
+        taken: list[Job] = []
+        with self._lock:
+            while len(taken) < limit:
+                job = self._front()
+                if job is None or not wanted(job):
+                    break
+                taken.append(self._pop())  # type: ignore[arg-type]
+            self._taken += len(taken)
+        return taken
+
+    def _front(self) -> Job | None:
+        # Called with the lock held.
+        if self._queue:
+            return self._queue[0]
+        return self._overflow[0][0] if self._overflow else None
 
     @property
     def overflow_size(self) -> int:
@@ -192,7 +213,7 @@ class BackgroundWorker:
 
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
-        count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
+        count = len(self._queue) + len(self._overflow) + self._taken + (1 if self._active else 0)
         if self._deferred is not None:
             count += self._deferred()
         return count
@@ -300,6 +321,7 @@ class BackgroundWorker:
                 finally:
                     with self._cond:
                         self._active = False
+                        self._taken = 0
                         self._cond.notify_all()
         finally:
             with self._cond:
@@ -369,7 +391,11 @@ class BackgroundWorker:
                     job = None if self.killed else self._pop()
                 if job is None:
                     break
-                self._call(job)
+                try:
+                    self._call(job)
+                finally:
+                    with self._cond:
+                        self._taken = 0
             if self._retry is not None and self._clock() < deadline:
                 with self._cond:
                     seq = self._force_seq

@@ -384,3 +384,31 @@ def test_child_after_fork_has_an_empty_lane() -> None:
     finally:
         gate.opened.set()
         worker.kill()
+
+
+def test_a_job_takes_along_the_matching_jobs_behind_it_and_they_count_as_pending() -> None:
+    worker = BackgroundWorker(10)
+    ran: list[object] = []
+    started, release = threading.Event(), threading.Event()
+    pending_while_running: list[int] = []
+
+    def batch() -> None:
+        started.set()
+        release.wait(5)
+        taken = worker.take_following(lambda job: isinstance(job, functools.partial), 2)
+        pending_while_running.append(worker.pending())
+        ran.append(("batch", [job.args[0] for job in taken]))  # type: ignore[attr-defined]
+
+    assert worker.submit(batch)
+    assert started.wait(5)
+    for n in (1, 2, 3):
+        assert worker.submit(functools.partial(ran.append, n))
+    assert worker.submit(lambda: ran.append("plain"))
+    assert worker.submit(functools.partial(ran.append, 4))
+    release.set()
+    assert worker.flush(5)
+    # two taken (the limit); the third partial runs on its own, then the rest in order
+    assert ran == [("batch", [1, 2]), 3, "plain", 4]
+    assert pending_while_running == [1 + 2 + 3]  # running + taken + still queued
+    assert worker.pending() == 0
+    worker.kill()
