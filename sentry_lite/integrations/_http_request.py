@@ -19,6 +19,8 @@ only when an event or a transaction is actually sent, once per request.
 
 from __future__ import annotations
 
+import weakref
+
 from sentry_lite.integrations import capture_exc
 from sentry_lite.integrations._http_common import (
     SOURCE_URL,
@@ -92,6 +94,21 @@ def _restore(var: ContextVar[Scope | None], token: Token[Scope | None], ours: Sc
         var.set(None if old is token.MISSING else old)
 
 
+class _RequestData:
+    """The request's event processor. It holds the request weakly: the request holds its
+    isolation scope, and a cycle would keep both (and all they hold) until the garbage
+    collector runs, instead of freeing them when the request is done."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: ServerRequest) -> None:
+        self._request = weakref.ref(request)
+
+    def __call__(self, event: Event, hint: Hint) -> Event:
+        request = self._request()
+        return event if request is None else request.process(event, hint)
+
+
 class ServerRequest:
     """The SDK's state for one request; subclasses know the server interface."""
 
@@ -140,7 +157,7 @@ class ServerRequest:
         isolation = (_isolation_get() or get_isolation_scope()).fork()
         current = (_current_get() or get_current_scope()).fork()
         current._propagation_context = None  # the request's trace lives on its isolation scope
-        isolation.add_event_processor(self.process)
+        isolation.add_event_processor(_RequestData(self))
         self.isolation = isolation
         self.current = current
         self.transaction: Transaction | None = None
@@ -214,6 +231,7 @@ class ServerRequest:
         if self._finished:
             return
         self._finished = True
+        self._captured = None  # held no longer: its traceback's frames may hold this request
         status = self.status
         if (
             status is not None

@@ -373,6 +373,7 @@ async def run_asgi(
         state.finish()
     finally:
         state.leave(tokens)
+        asgi_scope.pop(STATE_KEY, None)  # the scope and the state no longer hold each other
 
 
 def _recording(receive: Receive, state: AsgiRequest) -> Receive:

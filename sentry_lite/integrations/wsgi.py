@@ -141,15 +141,18 @@ def run_wsgi(
     except Exception:
         state.capture(sys.exc_info())
         state.finish(error=True)
+        environ.pop(STATE_KEY, None)
         raise
     except BaseException:
         state.finish(error=True)
+        environ.pop(STATE_KEY, None)
         raise
     finally:
         state.leave(tokens)
     wrapper = environ.get("wsgi.file_wrapper")
     if isinstance(wrapper, type) and isinstance(result, wrapper):
         _finish(state)  # the server may send the file itself: do not hide its type
+        environ.pop(STATE_KEY, None)
         return result
     return _Response(result, state)
 
@@ -225,6 +228,8 @@ class _Response:
                     state.finish(error=self._failed)
                 finally:
                     state.leave(tokens)
+            # the request is over: the environ and the state no longer hold each other
+            state.environ.pop(STATE_KEY, None)
 
     def __getattr__(self, name: str) -> Any:
         # Other attributes of the application's iterable (servers may look for some).

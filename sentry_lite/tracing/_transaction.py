@@ -37,7 +37,6 @@ class Transaction(Span):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._tx = self
         self._name = name or ""
         self._source = str(source)
         self._scope: Scope | None = None
@@ -48,6 +47,16 @@ class Transaction(Span):
         self._contexts: dict[str, Any] = {}
         self._spans: list[Span] = []
         self._overflow = 0
+
+    # A transaction is its own: a property, not a reference to itself (a cycle would keep
+    # every finished transaction, and what it holds, until the garbage collector runs).
+    @property
+    def _tx(self) -> Transaction:
+        return self
+
+    @_tx.setter
+    def _tx(self, value: object) -> None:
+        pass
 
     @property
     def name(self) -> str:
@@ -142,6 +151,11 @@ class Transaction(Span):
         except Exception:
             scope.client.log_error("could not send a transaction")
             return None
+        finally:
+            # Sent: let go of what refers back to us (the scope holds us as its span, each
+            # span holds its transaction), so that all of it is freed without the collector.
+            self._scope = None
+            self._spans = []
 
     def _send(self, scope: Scope) -> str | None:
         client = scope.client

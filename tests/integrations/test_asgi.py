@@ -260,3 +260,46 @@ def test_a_failing_lifespan_startup_is_reported(sentry_init, sentry_events) -> N
     asyncio.run(drive())
     (event,) = sentry_events
     assert event["exception"]["values"][0]["mechanism"] == {"type": "asgi", "handled": False}
+
+
+@pytest.mark.parametrize("path", ["/ok", "/boom"])
+def test_a_finished_request_is_freed_without_the_garbage_collector(
+    sentry_init, sentry_transactions, path
+) -> None:
+    import gc
+
+    sentry_init(traces_sample_rate=1.0)
+    middleware = SentryAsgiMiddleware(app)
+    loop = asyncio.new_event_loop()
+
+    async def one_request() -> None:
+        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                 "query_string": b"", "headers": [(b"host", b"localhost")], "scheme": "http",
+                 "server": ("localhost", 80), "client": ("127.0.0.1", 5000)}
+        inbox = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive() -> Any:
+            return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+
+        async def send(message: Any) -> None:
+            return None
+
+        try:
+            await middleware(scope, receive, send)
+        except Boom:
+            pass
+
+    try:
+        loop.run_until_complete(one_request())  # warm-up
+        gc.collect()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        loop.run_until_complete(one_request())
+        gc.collect()
+        left = sorted({type(o).__qualname__ for o in gc.garbage
+                       if type(o).__module__.startswith("sentry_lite")})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        loop.close()
+    assert left == []
+    assert len(sentry_transactions) == 2
