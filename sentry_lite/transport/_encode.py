@@ -10,9 +10,9 @@ compressed at level 1, about a tenth of the JSON, held as a ``PackedPayload``)
 so that it can wait in a queue bounded by bytes. Such an envelope is still an
 ``Envelope`` of ``Item``s (rate limits, counting and retention work on it as on
 any other); ``body()`` splices its compressed items into the gzip stream as
-they are, behind a freshly compressed header line: each piece is a deflate
-fragment ending on a full flush, so no piece refers back into another, and the
-CRC of the whole is combined from the pieces' CRCs.
+they are, behind the header line stored uncompressed (no zlib call in the worker):
+each piece is a deflate fragment ending on a full flush, so no piece refers back
+into another, and the CRC of the whole is combined from the pieces' CRCs.
 
 No module-level import of zlib: ``init()`` must not load it (the worker thread
 does, with its first envelope).
@@ -190,6 +190,18 @@ def crc32_combine(crc_a: int, crc_b: int, length_b: int) -> int:
     return crc_b ^ zlib.crc32(zeros, crc_a) ^ zlib.crc32(zeros)
 
 
+def stored_blocks(data: bytes) -> bytes:
+    """``data`` as deflate stored (uncompressed, non-final) blocks, for a stream that is at
+    a byte boundary (its start, or after a full flush)."""
+    import struct
+
+    out = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        out.append(struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF) + chunk)
+    return b"".join(out)
+
+
 def _window_for(size: int) -> tuple[int, int]:
     """zlib's window bits and memory level for ``size`` bytes of input.
 
@@ -235,11 +247,15 @@ class BodyEncoder:
         return self._fragments.compress(lines) + self._fragments.flush(zlib.Z_FULL_FLUSH)
 
     def _spliced(self, head: bytes, items: list[Item]) -> bytes:
+        # The header line goes in as it is (a stored block): a packed envelope's body is
+        # then built without calling zlib, which would hand the GIL to the application's
+        # threads once per envelope, just when the worker has a backlog to clear.
         import struct
         import zlib
 
-        out = [GZIP_HEADER]
-        crc, total, pending = 0, 0, [head]  # pending: plain lines not compressed yet
+        out = [GZIP_HEADER, stored_blocks(head)]
+        crc, total = zlib.crc32(head), len(head)
+        pending: list[bytes] = []  # plain lines not compressed yet
         for item in items:
             payload = item.payload
             if not isinstance(payload, PackedPayload):
@@ -271,4 +287,5 @@ __all__ = [
     "is_packed",
     "item_header",
     "payload_size",
+    "stored_blocks",
 ]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     SocketOption = tuple[int, int, int | bytes]
 
 CONNECT_TIMEOUT = 5.0
+PIPELINE_BYTES = 1024 * 1024  # bodies sent back to back in one write, at most (one at least)
 READ_TIMEOUT = 15.0
 NUM_POOLS = 2
 
@@ -181,12 +182,21 @@ class Direct:
         A new connection carries one request: a server that closes after its answer
         (no keep-alive) could reset the connection under requests it did not read.
         """
-        if len(bodies) > 1 and not (self.pipelining and self.connection.kept_alive()):
-            bodies = bodies[:1]
+        if len(bodies) > 1:
+            if not (self.pipelining and self.connection.kept_alive()):
+                bodies = bodies[:1]
+            else:
+                size, count = len(bodies[0]), 1
+                while count < len(bodies) and size + len(bodies[count]) <= PIPELINE_BYTES:
+                    size += len(bodies[count])
+                    count += 1
+                bodies = bodies[:count]
         connect, read = timeouts(deadline, time.monotonic())
         head = self._head
         data = b"".join([head + b"%d\r\n\r\n" % len(body) + body for body in bodies])
         self.connection.send(data, connect, read)
+        if len(bodies) > 1:
+            self.connection.quickack()
         return len(bodies)
 
     def receive(self) -> tuple[int, Headers | Mapping[str, str]]:

@@ -177,6 +177,14 @@ class BackgroundWorker:
             self._taken += len(taken)
         return taken
 
+    def queued(self) -> int:
+        """Jobs waiting (queue and lane)."""
+        return len(self._queue) + len(self._overflow)
+
+    def flushing(self) -> bool:
+        """Someone waits in ``flush()`` for the jobs to be done."""
+        return self._force_seq > self._forced_seq
+
     def _front(self) -> Job | None:
         # Called with the lock held.
         if self._queue:

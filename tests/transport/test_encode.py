@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sentry_lite.envelope import DATA_CATEGORIES, Envelope, Item, PayloadRef, json_dumps
 from sentry_lite.transport._encode import (
+    FINAL_BLOCK,
     BodyEncoder,
     PackedPayload,
     Packer,
@@ -21,6 +22,7 @@ from sentry_lite.transport._encode import (
     is_packed,
     item_header,
     payload_size,
+    stored_blocks,
 )
 
 SENT_AT = "2024-05-09T07:35:25.123456Z"
@@ -193,3 +195,19 @@ def test_bodies_of_every_size_decode_to_the_envelope(blob: bytes) -> None:
     envelope.add_item(Item(blob, type="attachment", filename="f.bin"))
     body = BodyEncoder().body(envelope, "2026-01-01T00:00:00Z")
     assert Envelope.deserialize(gzip.decompress(body)).items[0].payload.bytes == blob
+
+
+def test_a_packed_body_stores_its_header_line_and_needs_no_compression_in_the_worker() -> None:
+    envelope = event_envelope(7)
+    Packer().pack(envelope)
+    body = BodyEncoder(5, DSN).body(envelope, SENT_AT)
+    assert gzip.decompress(body) == expected(envelope)
+    # the header line is in the body as it is: a stored block, not a deflated one
+    assert header_line(envelope.headers, SENT_AT, DSN) in body
+
+
+def test_stored_blocks_of_any_size_decode_to_their_data() -> None:
+    for size in (0, 1, 0xFFFF, 0xFFFF + 1, 3 * 0xFFFF + 7):
+        data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        stream = stored_blocks(data) + FINAL_BLOCK
+        assert zlib.decompress(stream, -15) == data
