@@ -277,7 +277,9 @@ def run_app(
             probes = _wait_ready(proc, port, params.get("start_timeout", 60))
             warm = drive(port, params["warmup"], params["connections"], load_cpus, env)
             cpu0 = cpu_seconds(proc.pid)
+            window0 = sink.stats()["transactions"]
             result = drive(port, params["duration"], params["connections"], load_cpus, env)
+            window1 = sink.stats()["transactions"]
             cpu1 = cpu_seconds(proc.pid)
         except Exception as exc:
             _stop(proc)
@@ -296,6 +298,11 @@ def run_app(
             "served": served,
             "transactions": transactions,
             "tx_per_request": transactions / served if served else None,
+            # delivered while the load ran: an SDK that falls behind (its CPU time then
+            # missing from the window) or drops shows here
+            "tx_in_window": (window1 - window0) / result["requests"]
+            if result["requests"]
+            else None,
             "events": after["events"] - before["events"],
             "sink_requests": after["requests"] - before["requests"],
             "warmup_rps": warm["rps"],

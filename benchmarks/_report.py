@@ -243,7 +243,10 @@ def _framework(app: str, label: str) -> list[Metric]:
             group,
             ("rps",),
             None,
-            (("transactions arrived per request", group, ("tx_per_request",)),),
+            (
+                ("transactions arrived per request", group, ("tx_per_request",)),
+                ("during the measured run", group, ("tx_in_window",)),
+            ),
             HTTP,
             baseline="none",
         ),
