@@ -10,7 +10,7 @@ import builtins
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any, BinaryIO
 
     from sentry_lite.types import Event
@@ -50,15 +50,19 @@ def _loads(data: builtins.bytes | str) -> Any:
     return json.loads(data)
 
 
+_encode: list[Callable[[Any], str]] = []  # one encoder, made by the first envelope sent
+
+
 def json_dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON; unknown objects become their repr, never an error."""
     # "replace": a lone surrogate (a file name decoded with surrogateescape...) must
     # not make the whole payload invalid UTF-8, which the server would reject.
-    import json  # loaded by the first envelope sent, not by init()
+    if not _encode:
+        import json  # loaded by the first envelope sent, not by init()
 
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_fallback).encode(
-        "utf-8", "replace"
-    )
+        encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_fallback)
+        _encode.append(encoder.encode)
+    return _encode[0](value).encode("utf-8", "replace")
 
 
 class PayloadRef:

@@ -411,7 +411,8 @@ class HttpTransport(Transport):
                 self.options or {}, self.parsed_dsn, compressed, self._pipelining
             )
             self._channel = channel
-        bodies = [self._body(envelope) for envelope in envelopes]
+        sent_at = rfc3339(self._wall_clock())  # one for the batch: they leave together
+        bodies = [self._body(envelope, sent_at) for envelope in envelopes]
         self._in_flight = envelopes
         try:
             self._exchange(channel, envelopes, bodies, outcomes)
@@ -475,7 +476,7 @@ class HttpTransport(Transport):
         for envelope in envelopes[len(outcomes):]:
             outcomes.append(self._failed(envelope, exc))
 
-    def _body(self, envelope: Envelope) -> bytes:
+    def _body(self, envelope: Envelope, sent_at: str) -> bytes:
         """The body of ``envelope``: the one prepared ahead if it still holds, else a new one."""
         prepared, self._prepared = self._prepared, None
         if (
@@ -486,7 +487,7 @@ class HttpTransport(Transport):
             and self._clock() - prepared[3] < PREPARED_FOR
         ):
             return prepared[4]
-        return self._encoder.body(envelope, rfc3339(self._wall_clock()))
+        return self._encoder.body(envelope, sent_at)
 
     def _prepare_next(self) -> None:
         """Encode the next queued envelope now, while the server reads this one.

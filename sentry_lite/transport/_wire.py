@@ -185,18 +185,25 @@ class Connection:
         if not version.startswith("HTTP/1.") or not code.isdigit() or len(line) > MAX_LINE:
             raise ProtocolError(f"not an HTTP/1.x status line: {line[:80]!r}")
         headers = Headers()
+        peek = getattr(stream, "peek", None)
+        if peek is not None:  # the whole head is usually buffered: one read, one decode
+            buffered = peek(MAX_LINE)
+            end = 0 if buffered[:2] == b"\r\n" else buffered.find(b"\r\n\r\n") + 2
+            if end >= 2 or buffered[:2] == b"\r\n":
+                text = stream.read(end + 2)[:end].decode("latin-1")
+                lines = text.split("\r\n")[:-1] if text else []
+                if len(lines) > MAX_HEADERS:
+                    raise ProtocolError("too many headers")
+                for entry in lines:
+                    _add_header(headers, entry)
+                return int(code), version, headers
         for _ in range(MAX_HEADERS + 1):
             line = stream.readline(MAX_LINE + 1)
             if line in (b"\r\n", b"\n", b""):
                 break
             if len(line) > MAX_LINE:
                 raise ProtocolError("header line too long")
-            name, colon, value = line.decode("latin-1").partition(":")
-            if not colon:
-                continue
-            key, value = name.strip().lower(), value.strip()
-            old = dict.get(headers, key)
-            dict.__setitem__(headers, key, value if old is None else f"{old}, {value}")
+            _add_header(headers, line.decode("latin-1"))
         else:
             raise ProtocolError("too many headers")
         if not line:
@@ -224,6 +231,14 @@ class Connection:
         if size and _skip(stream, size) < size:
             raise ConnectionError("the connection closed in the middle of the body")
         return keep
+
+
+def _add_header(headers: Headers, line: str) -> None:
+    name, colon, value = line.partition(":")
+    if colon:
+        key, value = name.strip().lower(), value.strip()
+        old = dict.get(headers, key)
+        dict.__setitem__(headers, key, value if old is None else f"{old}, {value}")
 
 
 def _skip(stream: BinaryIO, size: int) -> int:

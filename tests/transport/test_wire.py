@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -39,7 +40,7 @@ def request(body: bytes = b"{}\n", path: str = "/api/1/envelope/") -> bytes:
 class Canned:
     """Accepts connections; answers the n-th request with ``script[n]`` (bytes, or CLOSE)."""
 
-    def __init__(self, *script: bytes | None) -> None:
+    def __init__(self, *script: bytes | tuple[bytes, ...] | None) -> None:
         self.script = list(script)
         self.accepted = 0
         self.requests = 0
@@ -74,6 +75,11 @@ class Canned:
                 self.requests += 1
                 if answer is CLOSE:
                     return
+                if isinstance(answer, tuple):  # in pieces, the client reading in between
+                    for piece in answer:
+                        conn.sendall(piece)
+                        time.sleep(0.05)
+                    continue
                 conn.sendall(answer)
 
     def close(self) -> None:
@@ -88,7 +94,9 @@ def canned() -> Iterator[list[Canned]]:
         server.close()
 
 
-def serve(made: list[Canned], *script: bytes | None) -> tuple[Canned, Connection]:
+def serve(
+    made: list[Canned], *script: bytes | tuple[bytes, ...] | None
+) -> tuple[Canned, Connection]:
     server = Canned(*script)
     made.append(server)
     return server, Connection("127.0.0.1", server.port)
@@ -283,3 +291,28 @@ def test_connection_refused_is_an_os_error() -> None:
 def test_receive_before_send_is_an_error() -> None:
     with pytest.raises(ProtocolError):
         Connection("127.0.0.1", 9).receive()
+
+
+@pytest.mark.parametrize(
+    "shape", ["whole", "in pieces", "bare line feeds", "no header at all"]
+)
+def test_an_answer_reads_the_same_however_its_head_arrives(
+    canned: list[Canned], shape: str
+) -> None:
+    head = (b"HTTP/1.1 429 Too Many\r\nRetry-After: 7\r\nX-A: 1\r\nx-a: 2\r\n"
+            b"Content-Length: 2\r\n\r\n")
+    answers: dict[str, bytes | tuple[bytes, ...]] = {
+        "whole": head + b"{}",
+        "in pieces": (head[:20], head[20:45], head[45:] + b"{}"),
+        "bare line feeds": head.replace(b"\r\n", b"\n") + b"{}",
+        "no header at all": b"HTTP/1.1 204 No Content\r\n\r\n",
+    }
+    server, connection = serve(canned, answers[shape], OK)
+    status, headers = exchange(connection)
+    if shape == "no header at all":
+        assert (status, dict(headers)) == (204, {})
+    else:
+        assert status == 429
+        assert dict(headers) == {"retry-after": "7", "x-a": "1, 2", "content-length": "2"}
+    assert exchange(connection)[0] == 200  # the body was read exactly: the next one is whole
+    assert server.accepted == 1
