@@ -107,8 +107,15 @@ def _run_processors(event: Event, hint: Hint, scopes: list[Scope], client: Any) 
     for scope in scopes:
         processors.extend(scope._event_processors)
     for processor in processors:
-        result = _call_processor(processor, event, hint, client)
+        try:  # (_call_processor's work, inlined: this loop runs for every event)
+            result = processor(event, hint)
+        except Exception:
+            if client is not None:
+                client.log_error(f"event processor {processor!r} raised; it was skipped")
+            continue
         if result is None:
+            if client is not None:
+                client.log_debug(f"event processor {processor!r} dropped the event")
             return None
         event = result
     return event

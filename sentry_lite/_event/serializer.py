@@ -93,12 +93,14 @@ class _EventSerializer:
 
     def bag(self, value: Any, path: tuple[str, ...]) -> Any:
         converted, meta = self.walker.bag(value)
-        self.note(path, meta)
+        if meta:
+            merge_meta(self.meta, path, meta)
         return converted
 
     def text(self, value: Any, path: tuple[str, ...], limit: int | None = None) -> str:
         converted, meta = truncate(_text(value), limit or self.limit)
-        self.note(path, meta)
+        if meta:
+            merge_meta(self.meta, path, meta)
         return converted
 
     # -- parts ----------------------------------------------------------------------

@@ -41,11 +41,11 @@ def seen_before(exc: BaseException) -> bool:
 
 
 def _dedupe(event: Event, hint: Hint) -> Event | None:
-    if active(DedupeIntegration.identifier) is None:
-        return event
     exc_info = hint.get("exc_info") if hint else None
     exc = exc_info[1] if exc_info else None
     if exc is None or not isinstance(exc, BaseException):
+        return event  # (transactions and messages: no need to look the integration up)
+    if active(DedupeIntegration.identifier) is None:
         return event
     return None if seen_before(exc) else event
 

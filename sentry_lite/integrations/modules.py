@@ -77,7 +77,7 @@ def _headers(path: str) -> dict[str, str]:
 
 
 def _add_modules(event: Event, hint: Hint) -> Event | None:
-    if active(ModulesIntegration.identifier) is None or event.get("type") == "transaction":
+    if event.get("type") == "transaction" or active(ModulesIntegration.identifier) is None:
         return event
     if "modules" not in event:
         event["modules"] = dict(installed_distributions())

@@ -96,7 +96,7 @@ def _transaction_context(tx: Transaction) -> dict[str, Any]:
         "op": tx.op,
         "description": tx.description,
         "name": tx.name,
-        "source": tx.source,
+        "source": tx._source,
         "origin": tx.origin,
         "sampled": tx.sampled,
         "parent_sampled": tx.parent_sampled,

@@ -127,7 +127,7 @@ class Transaction(Span):
             client.parsed_dsn,
             sample_rand=self.get_sample_rand(),
             transaction=self._name,
-            source=self.source,
+            source=self._source,
             sample_rate=self.sample_rate,
             sampled=self.sampled,
         )
@@ -183,7 +183,7 @@ class Transaction(Span):
         event: dict[str, Any] = {
             "type": "transaction",
             "transaction": self._name or "<unlabeled transaction>",
-            "transaction_info": {"source": self.source},
+            "transaction_info": {"source": self._source},
             "contexts": contexts,
             "start_timestamp": self.start_timestamp,
             "timestamp": self.timestamp,
