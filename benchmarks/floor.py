@@ -4,8 +4,8 @@
 
 Runs the Flask app of the framework benchmark (gunicorn, one sync worker, pinned as in
 ``_frameworks.py``) with no SDK, with the floor of ``apps/floor_app.py`` (one small
-transaction per request, JSON, gzip, one HTTP POST from a thread; serially, then
-pipelined), and with sentry_lite and sentry_sdk; prints requests/s, the share of
+transaction per request, JSON, gzip, one HTTP POST from a thread; serially, pipelined,
+and pipelined with lingering), and with sentry_lite and sentry_sdk; prints requests/s, the share of
 throughput each loses against no SDK, server CPU per request, and transactions
 delivered while the load ran. A diagnostic beside ``run.py``, not part of its report.
 """
@@ -43,6 +43,7 @@ CONFIGS = {
     "no SDK": ("flask", "none", ""),
     "floor, serial": ("flask_floor", "none", "serial"),
     "floor, pipelined": ("flask_floor", "none", "pipelined"),
+    "floor, pipelined, lingering": ("flask_floor", "none", "lingering"),
     "sentry_lite": ("flask", "sentry_lite", ""),
     "sentry_sdk": ("flask", "sentry_sdk", ""),
 }

@@ -117,8 +117,8 @@ def parse_retry_after(value: str | None, wall_now: float) -> float:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is not None:
-        return value
+    if value is not None or getattr(headers, "case_insensitive", False):
+        return value  # (our own Headers already looked it up case-insensitively)
     lowered = name.lower()
     for key, found in headers.items():
         if key.lower() == lowered:

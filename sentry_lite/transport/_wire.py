@@ -47,6 +47,8 @@ class StaleConnection(ConnectionError):
 class Headers(dict[str, str]):
     """Response headers; names lower-cased, looked up case-insensitively."""
 
+    case_insensitive = True  # a lookup that misses needs no scan
+
     def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
         return dict.get(self, name.lower(), default)
 
