@@ -102,3 +102,12 @@ def raw_bytes(server: Any) -> bytes:
 
 def event_json(server: Any) -> str:
     return json.dumps(server.events + server.transactions)
+
+
+# What a request makes: none of it may be left in a cycle. (Other sentry_lite objects, a
+# transport of an earlier test whose worker thread ends meanwhile, may reach the collector
+# while a request runs: not the request's.)
+REQUEST_TYPES = frozenset({
+    "Scope", "Transaction", "Span", "PropagationContext", "WsgiRequest", "AsgiRequest",
+    "_RequestData", "_Response",
+})
