@@ -31,7 +31,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import weakref
     from collections.abc import Callable, Mapping
-    from typing import Any
+    from typing import Any, TypeGuard
 
     from sentry_lite._options import Options
     from sentry_lite.envelope import Envelope, Item
@@ -266,7 +266,7 @@ class HttpTransport(Transport):
         if channel is not None and channel.pipelining:
             self._linger()
             jobs = self._worker.take_following(self._is_send_job, PIPELINE - 1)
-            batch += [job.args[0] for job in jobs]  # type: ignore[attr-defined]
+            batch += [job.args[0] for job in jobs if self._is_send_job(job)]
         sendable = []
         for queued in batch:
             kept = self._without_limited(queued)
@@ -311,7 +311,7 @@ class HttpTransport(Transport):
         ):
             time.sleep(LINGER)
 
-    def _is_send_job(self, job: object) -> bool:
+    def _is_send_job(self, job: object) -> TypeGuard[partial[None]]:
         return type(job) is partial and job.func == self._send_job
 
     def _send_reports(self) -> None:
@@ -496,7 +496,7 @@ class HttpTransport(Transport):
         known, no client report pending); else its items' JSON (cached).
         """
         job = self._worker.peek()
-        if not isinstance(job, partial) or job.func != self._send_job:
+        if not self._is_send_job(job):
             return
         envelope: Envelope = job.args[0]
         try:
@@ -597,8 +597,7 @@ class HttpTransport(Transport):
         if self._outbox is None:
             return
         jobs = self._worker.take_pending()
-        queued = [job.args[0] for job in jobs if isinstance(job, partial)
-                  and job.func == self._send_job]
+        queued = [job.args[0] for job in jobs if self._is_send_job(job)]
         in_flight = {id(envelope) for envelope in self._in_flight}
         pending = [e for e in self._retention.clear() + queued if id(e) not in in_flight]
         if not pending:

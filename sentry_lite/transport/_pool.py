@@ -172,8 +172,7 @@ class Direct:
         )
 
     def send(self, body: bytes, deadline: float | None) -> None:
-        connect, read = timeouts(deadline, time.monotonic())
-        self.connection.send(self._head + b"%d\r\n\r\n" % len(body) + body, connect, read)
+        self.send_many((body,), deadline)
 
     def send_many(self, bodies: Sequence[bytes], deadline: float | None) -> int:
         """Send the first of ``bodies``, or all of them back to back (HTTP/1.1 pipelining)
