@@ -357,6 +357,7 @@ class Scope:
     def _add_crumb(self, new: dict[str, Any], hint: BreadcrumbHint | None) -> None:
         # Kept cheap: a timestamp and an append. Making the crumb JSON-safe, typed and
         # scrubbed happens once, at the first event that carries it. ``new`` is ours.
+        # (api.add_breadcrumb does the common case of this inline: keep the two in step.)
         client = self._client
         if client is None:
             # inline get_client()'s common case: one client, bound to the global scope
