@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("uvicorn")
 
 from asgi_helpers import request, serve
-from wsgi_helpers import REQUEST_TYPES, concurrently, delivered, raw_bytes
+from wsgi_helpers import concurrently, delivered, raw_bytes, request_garbage
 
 import sentry_lite
 from sentry_lite.integrations.asgi import SentryAsgiMiddleware
@@ -266,8 +266,6 @@ def test_a_failing_lifespan_startup_is_reported(sentry_init, sentry_events) -> N
 def test_a_finished_request_is_freed_without_the_garbage_collector(
     sentry_init, sentry_transactions, path
 ) -> None:
-    import gc
-
     sentry_init(traces_sample_rate=1.0)
     middleware = SentryAsgiMiddleware(app)
     loop = asyncio.new_event_loop()
@@ -291,16 +289,8 @@ def test_a_finished_request_is_freed_without_the_garbage_collector(
 
     try:
         loop.run_until_complete(one_request())  # warm-up
-        gc.collect()
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        loop.run_until_complete(one_request())
-        gc.collect()
-        left = sorted({type(o).__qualname__ for o in gc.garbage
-                       if type(o).__module__.startswith("sentry_lite")
-                       and type(o).__qualname__ in REQUEST_TYPES})
+        left = request_garbage(lambda: loop.run_until_complete(one_request()))
     finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
         loop.close()
     assert left == []
     assert len(sentry_transactions) == 2

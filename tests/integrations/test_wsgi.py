@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from wsgi_helpers import REQUEST_TYPES, concurrently, delivered, raw_bytes, request, serve
+from wsgi_helpers import concurrently, delivered, raw_bytes, request, request_garbage, serve
 
 import sentry_lite
 from sentry_lite.integrations.wsgi import SentryWsgiMiddleware
@@ -335,25 +335,6 @@ def test_a_response_closed_midway_ends_the_request(sentry_init, sentry_transacti
     assert tx["tags"]["streamed"] == "yes"
 
 
-def _sdk_garbage(run: Any) -> list[str]:
-    """Types of a request's objects that ``run()`` left in reference cycles."""
-    import gc
-
-    gc.collect()
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        run()
-        gc.collect()
-        return sorted(
-            {type(o).__qualname__ for o in gc.garbage
-             if type(o).__module__.startswith("sentry_lite")
-             and type(o).__qualname__ in REQUEST_TYPES}
-        )
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-
-
 @pytest.mark.parametrize("path", ["/ok", "/boom", "/stream"])
 def test_a_finished_request_is_freed_without_the_garbage_collector(
     sentry_init, sentry_transactions, path
@@ -377,5 +358,5 @@ def test_a_finished_request_is_freed_without_the_garbage_collector(
             pass
 
     one_request()  # warm-up: lazy imports and first-use caches
-    assert _sdk_garbage(one_request) == []
+    assert request_garbage(one_request) == []
     assert len(sentry_transactions) == 2

@@ -111,3 +111,22 @@ REQUEST_TYPES = frozenset({
     "Scope", "Transaction", "Span", "PropagationContext", "WsgiRequest", "AsgiRequest",
     "_RequestData", "_Response",
 })
+
+
+def request_garbage(run: Any) -> list[str]:
+    """Types of a request's objects that ``run()`` left in reference cycles."""
+    import gc
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run()
+        gc.collect()
+        return sorted(
+            {type(o).__qualname__ for o in gc.garbage
+             if type(o).__module__.startswith("sentry_lite")
+             and type(o).__qualname__ in REQUEST_TYPES}
+        )
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
