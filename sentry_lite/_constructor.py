@@ -1,0 +1,44 @@
+"""``ClientConstructor`` and ``DEFAULT_OPTIONS``: every option of ``Client()`` and ``init()`` as one
+signature and one dict, built from the option table in :mod:`sentry_lite._options`.
+
+Code written for the official SDK reads them to learn which options exist and their defaults.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def default_options() -> dict[str, Any]:
+    """A fresh copy of every option's default (lists and dicts copied too)."""
+    from sentry_lite._options import _DEFAULTS  # consts -> here -> _options -> consts
+
+    return {k: v.copy() if isinstance(v, (list, dict)) else v for k, v in _DEFAULTS.items()}
+
+
+def _signature() -> inspect.Signature:
+    from sentry_lite._options import _DEFAULTS
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("dsn", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
+    ]
+    params += [inspect.Parameter(k, keyword, default=v) for k, v in _DEFAULTS.items() if k != "dsn"]
+    return inspect.Signature(params)
+
+
+class ClientConstructor:
+    """The signature of ``Client()``: ``dsn`` then every option by keyword. A type aid only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+ClientConstructor.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
+
+__all__ = ["ClientConstructor", "default_options"]
