@@ -32,6 +32,16 @@ def _signature() -> inspect.Signature:
     return inspect.Signature(params)
 
 
+def get_options(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Every option's value for ``Client(*args, **kwargs)``, validated, as a dict."""
+    from sentry_lite._options import _DEFAULTS, build_options
+
+    if len(args) > 1:
+        raise TypeError("get_options() takes at most one positional argument (the DSN)")
+    options = build_options(args[0] if args else None, kwargs)
+    return {name: getattr(options, name) for name in _DEFAULTS}
+
+
 class ClientConstructor:
     """The signature of ``Client()``: ``dsn`` then every option by keyword. A type aid only."""
 
@@ -41,4 +51,4 @@ class ClientConstructor:
 
 ClientConstructor.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
 
-__all__ = ["ClientConstructor", "default_options"]
+__all__ = ["ClientConstructor", "default_options", "get_options"]

@@ -117,7 +117,7 @@ def _compatible(theirs: Any, ours: Any) -> bool:
         i, (_, our_kind, our_default) = by_name.get(name, (-1, (name, "", EMPTY)))
         if our_kind != kind or (kind.startswith("POSITIONAL") and i != index):
             return False
-        if default != EMPTY and our_default != default and "?" not in (default, our_default):
+        if default not in (EMPTY, our_default) and "?" not in (default, our_default):
             return False
     extra = [p for p in ours if p[0] not in {t[0] for t in theirs}]
     return all(p[1].startswith("VAR") or p[2] != EMPTY for p in extra)

@@ -35,6 +35,7 @@ LEAVES = (
     "sentry_lite._errors",
     "sentry_lite._runtime",
     "sentry_lite._compat",
+    "sentry_lite._reexports",
     "sentry_lite.utils",
     "sentry_lite.serializer",
 )
