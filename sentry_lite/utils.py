@@ -138,6 +138,13 @@ def is_valid_sample_rate(rate: object, source: str) -> bool:
     return True
 
 
+def _get_installed_modules() -> dict[str, str]:
+    """Installed distributions and their versions (imported by third-party integrations)."""
+    from sentry_lite.integrations.modules import installed_distributions
+
+    return dict(installed_distributions())
+
+
 def __getattr__(name: str) -> object:
     if name == "EndpointType":  # the enum lives with the other tables of consts
         from sentry_lite._conventions import EndpointType

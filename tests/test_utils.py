@@ -204,3 +204,8 @@ def test_reraise_keeps_the_traceback() -> None:
     assert raised.value is error
     assert not utils.should_be_treated_as_error(SystemExit, SystemExit(0))
     assert utils.should_be_treated_as_error(ValueError, error)
+
+
+def test_installed_modules_as_third_party_integrations_read_them() -> None:
+    found = utils._get_installed_modules()
+    assert found["pytest"] == official._get_installed_modules()["pytest"]
