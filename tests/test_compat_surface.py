@@ -150,7 +150,7 @@ def allowlist() -> dict[str, set[str]]:
     text = MIGRATION.read_text().split("## Names left out, module by module", 1)[-1]
     rows: dict[str, set[str]] = {}
     found = re.findall(r"^\| `sentry_sdk\.([\w.]+)` \| `([\w.]+)` \|(.*)\|$", text, re.M)
-    assert len(found) == text.count("\n| `"), "a row of the table is not | `module` | `name` | why |"
+    assert len(found) == text.count("\n| `"), "a row is not: | `module` | `name` | why |"
     for module, name, why in found:
         assert why.strip(), f"the row for {module} {name} gives no reason"
         rows.setdefault(module, set()).add(name)
