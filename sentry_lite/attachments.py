@@ -7,6 +7,7 @@ import builtins
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
 
 class Attachment:
@@ -45,6 +46,13 @@ class Attachment:
 
     def __repr__(self) -> str:
         return f"<Attachment {self.filename!r}>"
+
+
+def __getattr__(name: str) -> Any:
+    """Names the official module holds for its own use: see _reexports."""
+    from sentry_lite._reexports import lookup
+
+    return lookup(__name__, name, globals())
 
 
 __all__ = ["Attachment"]

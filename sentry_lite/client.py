@@ -42,13 +42,24 @@ if TYPE_CHECKING:
 _transport_override: list[Callable[[Options], Transport]] = []
 
 
-class NonRecordingClient:
+class BaseClient:
+    """The base of both clients, so ``isinstance(get_client(), BaseClient)`` holds."""
+
+    __slots__ = ()
+
+
+class NonRecordingClient(BaseClient):
     """The client in place before ``init()``: accepts everything, records nothing."""
 
     recording = False
 
-    def __init__(self) -> None:
-        self.options = Options()
+    def __init__(self, options: Any = None) -> None:
+        if options is None or isinstance(options, Options):
+            self.options = options or Options()
+        else:
+            from sentry_lite._errors import options_from
+
+            self.options = options_from(options)
         self.transport: Transport | None = None
         self.integrations: dict[str, Integration] = {}
 
@@ -97,7 +108,7 @@ class NonRecordingClient:
 NON_RECORDING_CLIENT = NonRecordingClient()
 
 
-class Client:
+class Client(BaseClient):
     """Holds the options, the transport and the integrations of one ``init()``."""
 
     recording = True
@@ -382,6 +393,22 @@ class Client:
         except Exception:
             self.log_error("transport.kill raised")
 
+    async def flush_async(
+        self, timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+    ) -> None:
+        """``flush()`` for async code: waits in a worker thread, not on the event loop."""
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(None, self.flush, timeout, callback)
+
+    async def close_async(
+        self, timeout: float | None = None, callback: Callable[[int, float], None] | None = None
+    ) -> None:
+        """``close()`` for async code."""
+        import asyncio
+
+        await asyncio.get_running_loop().run_in_executor(None, self.close, timeout, callback)
+
     def __enter__(self) -> Client:
         return self
 
@@ -392,4 +419,11 @@ class Client:
         return f"<Client dsn={self.options.dsn!r}>"
 
 
-__all__ = ["Client", "NonRecordingClient"]
+def __getattr__(name: str) -> Any:
+    """Names the official module holds for its own use (``serialize``...): see _reexports."""
+    from sentry_lite._reexports import lookup
+
+    return lookup(__name__, name, globals())
+
+
+__all__ = ["BaseClient", "Client", "NonRecordingClient"]

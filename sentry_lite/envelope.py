@@ -53,7 +53,7 @@ def _loads(data: builtins.bytes | str) -> Any:
 _encode: list[Callable[[Any], str]] = []  # one encoder, made by the first envelope sent
 
 
-def json_dumps(value: Any) -> bytes:
+def json_dumps(data: Any) -> bytes:
     """Compact UTF-8 JSON; unknown objects become their repr, never an error."""
     # "replace": a lone surrogate (a file name decoded with surrogateescape...) must
     # not make the whole payload invalid UTF-8, which the server would reject.
@@ -62,22 +62,34 @@ def json_dumps(value: Any) -> bytes:
 
         encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_fallback)
         _encode.append(encoder.encode)
-    return _encode[0](value).encode("utf-8", "replace")
+    return _encode[0](data).encode("utf-8", "replace")
+
+
+def parse_json(data: builtins.bytes | str) -> Any:
+    """The value of a JSON text (bytes or str)."""
+    return _loads(data)
 
 
 class PayloadRef:
     """An item's payload, held as JSON or as bytes and converted on demand."""
 
-    __slots__ = ("_bytes", "_json")
+    __slots__ = ("_bytes", "_json", "path")
 
-    def __init__(self, bytes: bytes | None = None, json: Any = None) -> None:
+    def __init__(
+        self, bytes: bytes | None = None, path: str | None = None, json: Any = None
+    ) -> None:
         self._bytes = bytes
         self._json = json
+        self.path = path  # a file read when the bytes are first needed
 
     @property
     def bytes(self) -> builtins.bytes:
         if self._bytes is None:
-            self._bytes = json_dumps(self._json)
+            if self.path is not None and self._json is None:
+                with open(self.path, "rb") as f:
+                    self._bytes = f.read()
+            else:
+                self._bytes = json_dumps(self._json)
         return self._bytes
 
     @property
@@ -152,14 +164,14 @@ class Item:
             return event
         return None
 
-    def serialize_into(self, out: BinaryIO) -> None:
+    def serialize_into(self, f: BinaryIO) -> None:
         body = self.payload.bytes
         headers = dict(self.headers)
         headers["length"] = len(body)
-        out.write(json_dumps(headers))
-        out.write(b"\n")
-        out.write(body)
-        out.write(b"\n")
+        f.write(json_dumps(headers))
+        f.write(b"\n")
+        f.write(body)
+        f.write(b"\n")
 
     def serialize(self) -> bytes:
         from io import BytesIO
@@ -169,19 +181,19 @@ class Item:
         return out.getvalue()
 
     @classmethod
-    def deserialize_from(cls, stream: BinaryIO) -> Item | None:
-        line = stream.readline()
+    def deserialize_from(cls, f: BinaryIO) -> Item | None:
+        line = f.readline()
         while line and not line.strip():
-            line = stream.readline()
+            line = f.readline()
         if not line:
             return None
         headers = _loads(line)
         length = headers.get("length")
         if length is not None:
-            body = stream.read(length)
-            stream.readline()
+            body = f.read(length)
+            f.readline()
         else:
-            body = stream.readline().rstrip(b"\n")
+            body = f.readline().rstrip(b"\n")
         is_json = headers.get("type") in ("event", "transaction", "client_report", "session",
                                           "sessions", "check_in", "log")
         payload = PayloadRef(json=_loads(body)) if is_json and body else PayloadRef(bytes=body)
@@ -190,10 +202,10 @@ class Item:
         return cls(payload, headers=headers)
 
     @classmethod
-    def deserialize(cls, data: bytes) -> Item | None:
+    def deserialize(cls, bytes: builtins.bytes) -> Item | None:
         from io import BytesIO
 
-        return cls.deserialize_from(BytesIO(data))
+        return cls.deserialize_from(BytesIO(bytes))
 
     def __repr__(self) -> str:
         return f"<Item type={self.type!r} headers={self.headers!r}>"
@@ -220,6 +232,12 @@ class Envelope:
 
     def add_transaction(self, transaction: Event) -> None:
         self.add_item(Item(PayloadRef(json=transaction), type="transaction"))
+
+    def add_profile(self, profile: Any) -> None:
+        self.add_item(Item(PayloadRef(json=profile), type="profile"))
+
+    def add_profile_chunk(self, profile_chunk: Any) -> None:
+        self.add_item(Item(PayloadRef(json=profile_chunk), type="profile_chunk"))
 
     def add_checkin(self, checkin: Any) -> None:
         self.add_item(Item(PayloadRef(json=checkin), type="check_in"))
@@ -255,11 +273,11 @@ class Envelope:
     def __iter__(self) -> Iterator[Item]:
         return iter(self.items)
 
-    def serialize_into(self, out: BinaryIO) -> None:
-        out.write(json_dumps(self.headers))
-        out.write(b"\n")
+    def serialize_into(self, f: BinaryIO) -> None:
+        f.write(json_dumps(self.headers))
+        f.write(b"\n")
         for item in self.items:
-            item.serialize_into(out)
+            item.serialize_into(f)
 
     def serialize(self) -> bytes:
         from io import BytesIO
@@ -269,24 +287,31 @@ class Envelope:
         return out.getvalue()
 
     @classmethod
-    def deserialize_from(cls, stream: BinaryIO) -> Envelope:
-        headers = _loads(stream.readline() or b"{}")
+    def deserialize_from(cls, f: BinaryIO) -> Envelope:
+        headers = _loads(f.readline() or b"{}")
         items = []
         while True:
-            item = Item.deserialize_from(stream)
+            item = Item.deserialize_from(f)
             if item is None:
                 break
             items.append(item)
         return cls(headers=headers, items=items)
 
     @classmethod
-    def deserialize(cls, data: bytes) -> Envelope:
+    def deserialize(cls, bytes: builtins.bytes) -> Envelope:
         from io import BytesIO
 
-        return cls.deserialize_from(BytesIO(data))
+        return cls.deserialize_from(BytesIO(bytes))
 
     def __repr__(self) -> str:
         return f"<Envelope headers={self.headers!r} items={self.items!r}>"
 
 
-__all__ = ["DATA_CATEGORIES", "Envelope", "Item", "PayloadRef", "json_dumps"]
+def __getattr__(name: str) -> Any:
+    """Names the official module holds for its own use: see _reexports."""
+    from sentry_lite._reexports import lookup
+
+    return lookup(__name__, name, globals())
+
+
+__all__ = ["DATA_CATEGORIES", "Envelope", "Item", "PayloadRef", "json_dumps", "parse_json"]

@@ -5,4 +5,15 @@ from __future__ import annotations
 
 from sentry_lite._event.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST, EventScrubber
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+def __getattr__(name: str) -> Any:
+    """Names the official module holds for its own use: see _reexports."""
+    from sentry_lite._reexports import lookup
+
+    return lookup(__name__, name, globals())
+
+
 __all__ = ["DEFAULT_DENYLIST", "DEFAULT_PII_DENYLIST", "EventScrubber"]

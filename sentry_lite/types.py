@@ -78,7 +78,66 @@ if TYPE_CHECKING:
     EventProcessor: TypeAlias = Callable[[Event, Hint], "Event | None"]
     ErrorProcessor: TypeAlias = Callable[[Event, ExcInfo], "Event | None"]
     BreadcrumbProcessor: TypeAlias = Callable[[Breadcrumb, BreadcrumbHint], "Breadcrumb | None"]
-    TracesSampler: TypeAlias = Callable[[dict[str, Any]], "float | bool"]
+    SamplingContext: TypeAlias = dict[str, Any]
+    TracesSampler: TypeAlias = Callable[[SamplingContext], "float | int | bool"]
+    TransactionProcessor: TypeAlias = Callable[[Event, Hint], "Event | None"]
+
+    AttributeValue: TypeAlias = (
+        "str | bool | float | int | list[str] | list[bool] | list[float] | list[int]"
+    )
+    Attributes: TypeAlias = dict[str, AttributeValue]
+
+    class Log(TypedDict):
+        severity_text: str
+        severity_number: int
+        body: str
+        attributes: Attributes
+        time_unix_nano: int
+        trace_id: str | None
+        span_id: str | None
+
+    class Metric(TypedDict):
+        timestamp: float
+        trace_id: str | None
+        span_id: str | None
+        name: str
+        type: Literal["counter", "gauge", "distribution"]
+        value: float
+        unit: str | None
+        attributes: Attributes
+
+    class SpanJSON(TypedDict, total=False):
+        trace_id: str
+        span_id: str
+        parent_span_id: str
+        name: str
+        status: str
+        is_segment: bool
+        start_timestamp: float
+        end_timestamp: float
+        attributes: Attributes
+
+    class MonitorConfigSchedule(TypedDict, total=False):
+        type: Literal["crontab", "interval"]
+        value: int | str
+        unit: Literal["year", "month", "week", "day", "hour", "minute", "second"]
+
+    class MonitorConfig(TypedDict, total=False):
+        schedule: MonitorConfigSchedule
+        timezone: str
+        checkin_margin: int
+        max_runtime: int
+        failure_issue_threshold: int
+        recovery_threshold: int
+        owner: str
+
+    DataCollectionUserOptions: TypeAlias = dict[str, Any]
+    LogProcessor: TypeAlias = Callable[[Log, Hint], "Log | None"]
+    EventDataCategory: TypeAlias = Literal[
+        "default", "error", "crash", "transaction", "security", "attachment", "session",
+        "internal", "profile", "profile_chunk", "monitor", "span", "log_item", "log_byte",
+        "trace_metric", "trace_metric_byte",
+    ]  # fmt: skip
 else:
     LogLevelStr = str
     ExcInfo = tuple
@@ -88,17 +147,33 @@ else:
     Hint = dict
     BreadcrumbHint = dict
     EventProcessor = ErrorProcessor = BreadcrumbProcessor = TracesSampler = object
+    TransactionProcessor = LogProcessor = object
+    SamplingContext = Attributes = DataCollectionUserOptions = dict
+    Log = Metric = SpanJSON = MonitorConfig = MonitorConfigSchedule = dict
+    AttributeValue = EventDataCategory = str
 
 __all__ = [
+    "AttributeValue",
+    "Attributes",
     "Breadcrumb",
     "BreadcrumbHint",
     "BreadcrumbProcessor",
+    "DataCollectionUserOptions",
     "ErrorProcessor",
     "Event",
+    "EventDataCategory",
     "EventProcessor",
     "ExcInfo",
     "Hint",
+    "Log",
     "LogLevelStr",
+    "LogProcessor",
     "Mechanism",
+    "Metric",
+    "MonitorConfig",
+    "MonitorConfigSchedule",
+    "SamplingContext",
+    "SpanJSON",
     "TracesSampler",
+    "TransactionProcessor",
 ]

@@ -319,3 +319,25 @@ def test_sentry_debug_variable_turns_debug_on() -> None:
     script = DEBUG_SCRIPT.replace("debug={debug},\n", "")
     result = run_python(script, SENTRY_DEBUG="1")
     assert "before_send raised" in result.stderr
+
+
+def test_names_code_for_the_official_client_module_imports(sentry_init: Any) -> None:
+    import asyncio
+
+    from sentry_lite import client
+
+    sentry_init(release="r1")
+    current = sentry_lite.get_client()
+    assert isinstance(current, client.BaseClient)
+    assert isinstance(client.NonRecordingClient(), client.BaseClient)
+    assert client.NonRecordingClient({"debug": True}).options.debug is True
+    assert client.serialize({"a": 1}) == {"a": 1}
+    assert client.SDK_INFO["name"] == "sentry.python.lite"
+    assert client.get_options("https://k@localhost/1", release="x")["release"] == "x"
+    assert client.VERSION == sentry_lite.VERSION
+    sentry_lite.capture_message("before the async flush")
+    asyncio.run(current.flush_async(timeout=2))
+    asyncio.run(current.close_async(timeout=2))
+    assert current.transport is None
+    with pytest.raises(AttributeError):
+        _ = client.no_such_name

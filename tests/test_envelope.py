@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -146,3 +147,20 @@ def test_round_trip_of_arbitrary_payloads(headers: dict[str, str], items: list) 
     decoded = Envelope.deserialize(envelope.serialize())
     assert decoded.headers == headers
     assert [i.payload.bytes for i in decoded.items] == [i.payload.bytes for i in envelope.items]
+
+
+def test_official_names_of_the_envelope_module(tmp_path: Any) -> None:
+    from sentry_lite import envelope
+
+    path = tmp_path / "dump.bin"
+    path.write_bytes(b"\x00raw")
+    item = envelope.Item(envelope.PayloadRef(path=str(path)), type="attachment")
+    box = envelope.Envelope()
+    box.add_item(item)
+    box.add_profile({"p": 1})
+    box.add_profile_chunk({"c": 1})
+    decoded = Envelope.deserialize(bytes=box.serialize())
+    assert [i.type for i in decoded] == ["attachment", "profile", "profile_chunk"]
+    assert decoded.items[0].payload.bytes == b"\x00raw"
+    assert envelope.parse_json(b'{"a": 1}') == {"a": 1}
+    assert envelope.capture_internal_exceptions is not None

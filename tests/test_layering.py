@@ -27,6 +27,17 @@ LEAVES = (
     "sentry_lite.tracing._headers",
     "sentry_lite.tracing._sampling",
     "sentry_lite.transport._ratelimit",
+    # the sentry_sdk compatibility modules and their code (stdlib and the leaves above)
+    "sentry_lite._types",
+    "sentry_lite._conventions",
+    "sentry_lite._constructor",
+    "sentry_lite._text",
+    "sentry_lite._errors",
+    "sentry_lite._runtime",
+    "sentry_lite._compat",
+    "sentry_lite._reexports",
+    "sentry_lite.utils",
+    "sentry_lite.serializer",
 )
 LAYERS = (
     ("sentry_lite.tracing", 1),

@@ -21,6 +21,7 @@ import math
 from itertools import islice
 
 from sentry_lite._event.saferepr import repr_cut
+from sentry_lite._types import AnnotatedValue
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -131,6 +132,11 @@ class Walker:
         return self.other(value, depth, breadth)
 
     def other(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
+        if type(value) is AnnotatedValue:  # a value an integration changed, and how
+            inner, meta = self.node(value.value, depth, breadth)
+            merged = dict(meta or {})
+            merged[""] = {**merged.get("", {}), **value.metadata}
+            return inner, merged
         try:
             if isinstance(value, (str, bytes, bytearray)):
                 return self.leaf(value)

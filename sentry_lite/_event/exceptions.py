@@ -149,7 +149,7 @@ class _Collector:
         self.values: list[dict[str, Any]] = []
         self.metas: list[Any] = []
 
-    def add(self, exc: BaseException, mechanism: Mechanism) -> None:
+    def add(self, exc: BaseException, mechanism: Mechanism, tb: Any = None) -> None:
         value = _type_fields(exc)
         text, text_meta = _text(exc, self.limit)
         value["value"] = text
@@ -160,7 +160,7 @@ class _Collector:
         meta: dict[str, Any] = {}
         if text_meta is not None:
             meta["value"] = text_meta
-        pairs = traceback_pairs(exc.__traceback__, self.builder)
+        pairs = traceback_pairs(tb or exc.__traceback__, self.builder)
         if pairs:
             value["stacktrace"], frames_meta = self.builder.stacktrace(pairs)
             if frames_meta is not None:

@@ -1,0 +1,56 @@
+"""Names that official ``sentry_sdk`` modules hold only because their own code imports them
+(``sentry_sdk.client.serialize``, ``sentry_sdk.scrubber.AnnotatedValue``...). Code written for the
+official SDK sometimes imports them from there, so those modules resolve them here, on first use,
+from where they live in sentry_lite.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sentry_lite._event.defaults import sdk_info
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+SDK_INFO = sdk_info([])  # the ``sdk`` of events, before integrations are known
+_UTILS = "sentry_lite.utils"
+_CONSTS = "sentry_lite.consts"
+
+ELSEWHERE: dict[str, dict[str, str]] = {
+    "sentry_lite.client": {
+        "AnnotatedValue": "sentry_lite._types",
+        "EventScrubber": "sentry_lite.scrubber",
+        "DedupeIntegration": "sentry_lite.integrations.dedupe",
+        "serialize": "sentry_lite.serializer",
+        "check_uwsgi_thread_support": "sentry_lite._compat",
+        "SDK_INFO": "sentry_lite._reexports",
+        **dict.fromkeys(("ClientConstructor", "DEFAULT_OPTIONS", "INSTRUMENTER", "SPANDATA",
+                         "SPANSTATUS", "VERSION"), _CONSTS),
+        **dict.fromkeys(("capture_internal_exceptions", "current_stacktrace",
+                         "datetime_from_isoformat", "deprecation_warning", "env_to_bool",
+                         "format_timestamp", "get_before_send_log", "get_before_send_metric",
+                         "get_before_send_span", "get_default_release", "get_sdk_name",
+                         "get_type_name", "handle_in_app", "has_data_collection_enabled"), _UTILS),
+        "get_options": "sentry_lite._constructor",
+    },
+    "sentry_lite.envelope": {"capture_internal_exceptions": _UTILS},
+    "sentry_lite.scrubber": dict.fromkeys(
+        ("AnnotatedValue", "capture_internal_exceptions", "iter_event_frames"), _UTILS
+    ),
+    "sentry_lite.attachments": dict.fromkeys(("Item", "PayloadRef"), "sentry_lite.envelope"),
+}
+
+
+def lookup(module: str, name: str, namespace: dict[str, Any]) -> Any:
+    """The value of ``module.name`` from its sentry_lite home, cached in ``namespace``."""
+    home = ELSEWHERE.get(module, {}).get(name)
+    if home is None:
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    namespace[name] = value
+    return value
+
+
+__all__ = ["ELSEWHERE", "SDK_INFO", "lookup"]
