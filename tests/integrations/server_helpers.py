@@ -103,6 +103,20 @@ class ServerProcess:
                     break
         return pids
 
+    def wait_new_workers(self, old: Counter[str], timeout: float = 20) -> None:
+        """After a reload: wait until 6 answers in a row come from pids not in ``old``."""
+        deadline = time.monotonic() + timeout
+        fresh = attempt = 0
+        while fresh < 6:
+            attempt += 1
+            try:
+                fresh = fresh + 1 if self.get(f"/probe-{attempt}", timeout=2) not in old else 0
+            except OSError:
+                fresh = 0
+                time.sleep(0.05)
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise AssertionError(f"no new workers answered; the log:\n{self.log}")
+
     def stop(self, grace: float = 10) -> int | None:
         """End the whole process group: SIGINT, then SIGKILL after ``grace`` seconds."""
         try:

@@ -21,7 +21,10 @@ from sentry_lite._loopback import LoopbackServer
 from sentry_lite.integrations import _uwsgi
 
 UWSGI = shutil.which("uwsgi", path=str(BIN))
-pytestmark = pytest.mark.skipif(UWSGI is None, reason="pyuwsgi is not installed (test extra)")
+pytestmark = [
+    pytest.mark.servers,
+    pytest.mark.skipif(UWSGI is None, reason="pyuwsgi is not installed (test extra)"),
+]
 
 FORK_HOOKS_WARNING = "--enable-threads --py-call-uwsgi-fork-hooks"
 THREADS_WARNING = "started without --enable-threads"
