@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from sentry_lite.consts import USER_AGENT
 
 
@@ -14,52 +12,64 @@ class BadDsn(ValueError):
 # What each part may hold, raw as written in the DSN (RFC 3986 sets, ASCII only): anything
 # else (whitespace, control characters, non-ASCII, quotes, brackets...) would reach the request
 # line or the X-Sentry-Auth header, so it is refused at init() rather than sent.
-_UNRESERVED = r"A-Za-z0-9._~\-"
-_SUB_DELIMS = "!$&'()*+,;="
-_RAW_PART = {
-    "scheme": re.compile(r"[A-Za-z][A-Za-z0-9+.-]*"),
-    "public key": re.compile(rf"[{_UNRESERVED}{_SUB_DELIMS}%]+"),
-    "secret key": re.compile(rf"[{_UNRESERVED}{_SUB_DELIMS}%]*"),
-    "host": re.compile(r"[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]"),
-    "port": re.compile(r"[0-9]*"),
-    "path": re.compile(rf"[{_UNRESERVED}{_SUB_DELIMS}%:@/]*"),
-    "project id": re.compile(r"[0-9]+"),
+_DIGITS = frozenset("0123456789")
+_ALNUM = _DIGITS | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_HEX = _DIGITS | frozenset("abcdefABCDEF")
+_USERINFO = _ALNUM | frozenset("-._~!$&'()*+,;=%")  # unreserved, sub-delims, escapes
+_ALLOWED = {
+    "scheme": _ALNUM | frozenset("+-."),
+    "public key": _USERINFO,
+    "secret key": _USERINFO,
+    "host": _ALNUM | frozenset("-._"),
+    "port": _DIGITS,
+    "path": _USERINFO | frozenset(":@/"),
+    "project id": _DIGITS,
 }
+_MAY_BE_EMPTY = frozenset({"secret key", "port", "path"})
+_IPV6 = _HEX | frozenset(":.")
 # A decoded key or secret goes into the X-Sentry-Auth header: visible ASCII, no comma (the
 # header's separator).
-_DECODED_KEY = re.compile(r"[!-+\--~]+")
-_USERINFO_SAFE = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-!$&'()*+;="
-)
-_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-_URL_CHARS = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-!$&'()*+,;=%:@/[]"
-)
+_HEADER_SAFE = frozenset(map(chr, range(0x21, 0x7F))) - {","}
+_USERINFO_SAFE = _USERINFO - {"%", ","}  # what str() leaves unencoded in a key
 
 
 def _describe(text: str) -> str:
-    """The first offending character of ``text``, named."""
+    """The first character of ``text`` that is not visible ASCII, named."""
     for char in text:
         if not (char.isascii() and char.isprintable() and char != " "):
             return f"character {char!r} (U+{ord(char):04X})"
-    for char in text:
-        if char not in _URL_CHARS:
-            return f"character {char!r}"
-    return "a malformed value"
+    return "a character not allowed there"
+
+
+def _bad_escape(text: str) -> bool:
+    """True when a ``%`` is not followed by two hex digits."""
+    at = text.find("%")
+    while at >= 0:
+        pair = text[at + 1 : at + 3]
+        if len(pair) != 2 or not _HEX.issuperset(pair):
+            return True
+        at = text.find("%", at + 3)
+    return False
 
 
 def _check_raw(part: str, text: str) -> None:
-    pattern = _RAW_PART[part]
-    if pattern.fullmatch(text) is None or _BAD_ESCAPE.search(text):
-        plain = text.isascii() and text.isprintable() and " " not in text
-        if part == "project id" and plain:
+    """Refuse ``text`` unless every character of it may stand in ``part`` of a DSN."""
+    allowed, body = _ALLOWED[part], text
+    if part == "host" and text.startswith("["):  # (_split checked the closing bracket)
+        allowed, body = _IPV6, text[1:-1]
+    bad = next((char for char in body if char not in allowed), None)
+    if bad is None and (body or part in _MAY_BE_EMPTY) and not _bad_escape(body):
+        return
+    if bad is None or (bad.isascii() and bad.isprintable() and bad != " "):
+        if part == "project id":
             raise BadDsn("Invalid DSN: no numeric project id at the end of its path")
-        if part == "port" and plain:
+        if part == "port":
             raise BadDsn(f"Invalid DSN: port {text!r} is not a number in 1-65535")
-        what = "a malformed percent-escape" if _BAD_ESCAPE.search(text) else _describe(text)
-        raise BadDsn(f"Invalid DSN: the {part} holds {what}; not allowed there")
+    if bad is not None:
+        what = f"character {bad!r} (U+{ord(bad):04X})"
+    else:
+        what = "a malformed percent-escape" if body else "nothing"
+    raise BadDsn(f"Invalid DSN: the {part} holds {what}; not allowed there")
 
 
 def _unquote(part: str, text: str) -> str:
@@ -112,7 +122,7 @@ def _key(part: str, raw: str) -> str:
     """A key or secret, decoded: it goes into the X-Sentry-Auth header as is."""
     _check_raw(part, raw)
     decoded = _unquote(part, raw)
-    if decoded and _DECODED_KEY.fullmatch(decoded) is None:
+    if not _HEADER_SAFE.issuperset(decoded):
         what = "a comma (the header's separator)" if "," in decoded else _describe(decoded)
         how = " once percent-decoded" if decoded != raw else ""
         raise BadDsn(f"Invalid DSN: the {part} holds {what}{how}; not allowed")
