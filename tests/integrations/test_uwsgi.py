@@ -57,7 +57,7 @@ def serve_reload_serve(server: ServerProcess, sink: LoopbackServer) -> None:
     assert len(before) == 2, before
     assert all_arrived_once(sink, "before", before), server.log
     server.signal(signal.SIGHUP)  # graceful reload: old workers exit, new ones come
-    server.wait_ready()
+    server.wait_new_workers(before)
     after = server.visit_workers("after", 8)
     assert len(after) == 2 and not set(after) & set(before), (before, after)
     assert all_arrived_once(sink, "after", after), server.log
@@ -91,6 +91,7 @@ def test_without_enable_threads_it_warns_once_and_still_delivers(
         assert server.stop() == 0, server.log
     assert server.log.count("RuntimeWarning: sentry_lite: uWSGI") == 1, server.log
     assert FORK_HOOKS_WARNING in server.log
+    assert "python threads support enabled" in server.log  # uWSGI's own word: why it works
 
 
 def test_lazy_apps_deliver_every_worker_once_across_a_reload_without_warning(
