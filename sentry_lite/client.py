@@ -10,6 +10,7 @@ and every drop is counted by reason for client reports:
 
 from __future__ import annotations
 
+import sys
 from time import time
 
 from sentry_lite import _log
@@ -131,6 +132,10 @@ class Client(BaseClient):
             self.transport: Transport | None = _transport_override[-1](options)
         else:
             self.transport = make_transport(options)
+        if self.transport is not None and "uwsgi" in sys.modules:  # inside a uWSGI process
+            from sentry_lite.integrations._uwsgi import warn_if_uwsgi_cannot_send
+
+            warn_if_uwsgi_cannot_send()
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
