@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     Send = Callable[[Message], Awaitable[None]]
     AsgiApp = Callable[[AsgiScope, Receive, Send], Awaitable[None]]
 
+    from sentry_lite.types import Event, Hint
+
 # The ASGI scope key under which a request's state is kept (nested middlewares find it).
 STATE_KEY = "sentry_lite.request"
 TRANSACTION_STYLES = ("endpoint", "url")
@@ -413,9 +415,10 @@ async def _run_lifespan(
 
 
 class SentryAsgiMiddleware:
-    """Wrap an ASGI 3 application: ``app = SentryAsgiMiddleware(app)``."""
+    """Wrap an ASGI application: ``app = SentryAsgiMiddleware(app)`` (ASGI 3, or ASGI 2 when
+    ``asgi_version=2`` or the application looks like one)."""
 
-    __slots__ = ("app", "settings", "transaction_style")
+    __slots__ = ("app", "asgi_version", "root_path_in_path", "settings", "transaction_style")
 
     def __init__(
         self,
@@ -425,10 +428,19 @@ class SentryAsgiMiddleware:
         mechanism_type: str = "asgi",
         span_origin: str = "manual",
         http_methods_to_capture: Any = DEFAULT_HTTP_METHODS_TO_CAPTURE,
+        asgi_version: int | None = None,
+        root_path_in_path: Any = "excluded",
+        *,
         failed_request_status_codes: Any = None,
     ) -> None:
-        self.app = app
+        from sentry_lite.integrations._asgi_compat import _looks_like_asgi3, asgi2_adapter
+
+        if asgi_version is None:
+            asgi_version = 3 if _looks_like_asgi3(app) else 2
+        self.asgi_version = asgi_version
+        self.app = app if asgi_version == 3 else asgi2_adapter(app)
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLES)
+        self.root_path_in_path = root_path_in_path
         self.settings = Settings(
             mechanism_type,
             span_origin,
@@ -436,8 +448,75 @@ class SentryAsgiMiddleware:
             status_codes(failed_request_status_codes),
         )
 
+    @property
+    def mechanism_type(self) -> str:
+        return self.settings.mechanism
+
+    @property
+    def span_origin(self) -> str:
+        return self.settings.origin
+
+    @property
+    def http_methods_to_capture(self) -> tuple[str, ...]:
+        return tuple(sorted(self.settings.methods))
+
+    def event_processor(self, event: Event, hint: Hint, asgi_scope: Any) -> Event | None:
+        """Add the request of ``asgi_scope`` (and a transaction name if none) to ``event``."""
+        from sentry_lite.integrations._asgi_compat import event_processor
+
+        result: Event | None = event_processor(self, event, hint, asgi_scope)
+        return result
+
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         await run_asgi(self.app, scope, receive, send, self.settings, self.transaction_style)
+
+
+# Names of the official module that third-party code imports (helpers and re-exports).
+_COMPAT = frozenset((
+    "_DEFAULT_TRANSACTION_NAME", "_RootPathInPath", "_capture_exception", "_get_headers",
+    "_get_ip", "_get_path", "_get_query", "_get_request_data", "_get_url", "_looks_like_asgi3",
+    "CONTEXTVARS_ERROR_MESSAGE", "HAS_REAL_CONTEXTVARS", "TRANSACTION_STYLE_VALUES",
+))
+_ELSEWHERE = {
+    "continue_trace": "sentry_lite.api",
+    "Scope": "sentry_lite.scope",
+    "should_send_default_pii": "sentry_lite.scope",
+    "Transaction": "sentry_lite.tracing",
+    "TransactionSource": "sentry_lite.tracing",
+    "SOURCE_FOR_STYLE": "sentry_lite.tracing",
+    "has_span_streaming_enabled": "sentry_lite.tracing",
+    "StreamedSpan": "sentry_lite.traces",
+    "SegmentNameSource": "sentry_lite.traces",
+    "OP": "sentry_lite.consts",
+    "SPANDATA": "sentry_lite.consts",
+    "track_session": "sentry_lite.sessions",
+    "capture_internal_exceptions": "sentry_lite.utils",
+    "event_from_exception": "sentry_lite.utils",
+    "has_data_collection_enabled": "sentry_lite.utils",
+    "logger": "sentry_lite.utils",
+    "qualname_from_function": "sentry_lite.utils",
+    "reraise": "sentry_lite.utils",
+    "transaction_from_function": "sentry_lite.utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _COMPAT:
+        return getattr(importlib.import_module("sentry_lite.integrations._asgi_compat"), name)
+    if name == "SEGMENT_SOURCE_FOR_STYLE":
+        name, module = "SOURCE_FOR_STYLE", "sentry_lite.traces"
+    elif name == "nullcontext":
+        return importlib.import_module("contextlib").nullcontext
+    else:
+        module = _ELSEWHERE.get(name, "")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        raise AttributeError(
+            f"module 'sentry_lite.integrations.asgi' has no attribute {name!r}"
+        ) from None
 
 
 __all__ = [
