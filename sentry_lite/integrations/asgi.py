@@ -494,6 +494,7 @@ _ELSEWHERE = {
     "event_from_exception": "sentry_lite.utils",
     "has_data_collection_enabled": "sentry_lite.utils",
     "logger": "sentry_lite.utils",
+    "nullcontext": "sentry_lite.utils",
     "qualname_from_function": "sentry_lite.utils",
     "reraise": "sentry_lite.utils",
     "transaction_from_function": "sentry_lite.utils",
@@ -507,8 +508,6 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("sentry_lite.integrations._asgi_compat"), name)
     if name == "SEGMENT_SOURCE_FOR_STYLE":
         name, module = "SOURCE_FOR_STYLE", "sentry_lite.traces"
-    elif name == "nullcontext":
-        return importlib.import_module("contextlib").nullcontext
     else:
         module = _ELSEWHERE.get(name, "")
     try:

@@ -118,6 +118,9 @@ class LoggingIntegration(Integration):
     """Breadcrumbs and events from the ``logging`` module."""
 
     identifier = "logging"
+    # The official SDK's switch for its own records as Sentry logs (structured logs are not
+    # sent by sentry_lite yet): kept, as there, on the class.
+    capture_sentry_logs: Any = None
 
     def __init__(
         self,
@@ -132,6 +135,7 @@ class LoggingIntegration(Integration):
         self._lowest = min(wanted) if wanted else None
         # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
         self.sentry_logs_level = sentry_logs_level
+        LoggingIntegration.capture_sentry_logs = capture_sentry_logs
 
     @staticmethod
     def setup_once() -> None:
