@@ -126,6 +126,31 @@ def asgi2_adapter(app: Any) -> Any:
     return asgi3
 
 
+def _name(middleware: Any, asgi_scope: Any) -> tuple[str, str]:
+    """A transaction name by ``transaction_style``: the endpoint (``endpoint``) or the route
+    (``url``) a framework put in the scope, else the URL (source ``url``)."""
+    name: str | None = None
+    if middleware.transaction_style == "endpoint":
+        endpoint = asgi_scope.get("endpoint")
+        source = "component"
+        if endpoint:
+            from sentry_lite.integrations.asgi import endpoint_name
+
+            name = endpoint_name(endpoint) or ""
+    else:
+        route = asgi_scope.get("route")
+        source = "route"
+        name = getattr(route, "path", None) if route else None
+        endpoint = route
+    if name is None and not endpoint:
+        kind = "http" if asgi_scope.get("type") == "http" else "ws"
+        name = _get_url(asgi_scope, kind, None, _get_path(asgi_scope, middleware.root_path_in_path))
+        source = "url"
+    if name is None:
+        return _DEFAULT_TRANSACTION_NAME, "route"
+    return name, source
+
+
 def event_processor(middleware: Any, event: Any, hint: Any, asgi_scope: Any) -> Any:
     """``SentryAsgiMiddleware.event_processor``: the request and, when no framework named the
     transaction, a name by the middleware's ``transaction_style``."""
@@ -136,19 +161,7 @@ def event_processor(middleware: Any, event: Any, hint: Any, asgi_scope: Any) -> 
     named = event.get("transaction") not in (None, _DEFAULT_TRANSACTION_NAME) and info.get(
         "source") in ("component", "route", "custom")
     if not named:
-        if middleware.transaction_style == "endpoint":
-            endpoint = asgi_scope.get("endpoint") or asgi_scope.get("app")
-            from sentry_lite.integrations.asgi import endpoint_name
-
-            name = endpoint_name(endpoint) if endpoint is not None else None
-            source = "component"
-        else:
-            name, source = None, "route"
-        if not name:
-            name = _get_url(asgi_scope, "http" if asgi_scope.get("type") == "http" else "ws",
-                            None, _get_path(asgi_scope, middleware.root_path_in_path))
-            source = "url" if middleware.transaction_style == "endpoint" else source
-        event["transaction"] = name
+        event["transaction"], source = _name(middleware, asgi_scope)
         event["transaction_info"] = {"source": source}
     return event
 

@@ -213,7 +213,11 @@ def _message(record: logging.LogRecord) -> str:
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    standard: frozenset[str] = _state.get("standard", frozenset())
+    standard: frozenset[str] | None = _state.get("standard")
+    if standard is None:  # a handler used without the integration
+        import logging
+
+        standard = _state["standard"] = _standard_attributes(logging)
     return {
         key: value
         for key, value in vars(record).items()
