@@ -28,7 +28,7 @@ def test_enums_and_constants() -> None:
         lambda: traces.start_span("work"),
         lambda: traces.trace(lambda: None),
         lambda: traces.StreamedSpan(name="x", scope=None),
-        lambda: traces.NoOpStreamedSpan(),
+        traces.NoOpStreamedSpan,
         lambda: traces.create_streaming_span_decorator("x"),
         lambda: traces.get_url_attributes(None, None),
     ],
