@@ -273,7 +273,13 @@ class ScopeCompat:
     def streamed_span(self, span: Any) -> None:
         pass
 
-    def start_streamed_span(self, *args: Any, **kwargs: Any) -> Any:
+    def start_streamed_span(
+        self,
+        name: str,
+        attributes: dict[str, Any] | None = None,
+        parent_span: Any = None,
+        active: bool = True,
+    ) -> Any:
         """Not implemented: raises ``NotImplementedError`` (see ``sentry_lite.traces``)."""
         raise NotImplementedError(
             "sentry_lite does not implement span streaming (Scope.start_streamed_span); "

@@ -66,12 +66,43 @@ SOURCE_FOR_STYLE = {
 class StreamedSpan:
     """Not implemented: creating one raises ``NotImplementedError``."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        attributes: dict[str, Any] | None = None,
+        active: bool = True,
+        scope: Any,
+        segment: Any = None,
+        trace_id: str | None = None,
+        parent_span_id: str | None = None,
+        parent_sampled: bool | None = None,
+        baggage: Any = None,
+        sample_rate: float | None = None,
+        sample_rand: float | None = None,
+    ) -> None:
         _not_implemented(type(self).__name__)
 
 
 class NoOpStreamedSpan(StreamedSpan):
     """Not implemented: creating one raises ``NotImplementedError``."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        segment: Any = None,
+        trace_id: str | None = None,
+        parent_span_id: str | None = None,
+        parent_sampled: bool | None = None,
+        baggage: Any = None,
+        sampled: bool | None = False,
+        unsampled_reason: str | None = None,
+        scope: Any = None,
+        sample_rand: float | None = None,
+        sample_rate: float | None = None,
+    ) -> None:
+        _not_implemented(type(self).__name__)
 
 
 def start_span(

@@ -163,7 +163,7 @@ def test_conversation_id_profile_and_streamed_span() -> None:
     assert (scope.get_conversation_id(), forked.get_conversation_id()) == ("c1", None)
     assert scope.profile is None and scope.streamed_span is None
     with pytest.raises(NotImplementedError, match="span streaming"):
-        scope.start_streamed_span()
+        scope.start_streamed_span("work")
 
 
 def test_custom_sampling_context_reaches_the_propagation_context() -> None:
