@@ -285,6 +285,15 @@ def _capture(record: logging.LogRecord) -> None:
     get_current_scope().capture_event(event, hint)
 
 
+# Names the official module re-exports from its other modules.
+_ELSEWHERE = {
+    "BaseClient": "sentry_lite.client",
+    "capture_internal_exceptions": "sentry_lite.utils",
+    "current_stacktrace": "sentry_lite.utils",
+    "event_from_exception": "sentry_lite.utils",
+    "safe_repr": "sentry_lite.utils",
+    "to_string": "sentry_lite.utils",
+}
 _HANDLERS = frozenset(("EventHandler", "BreadcrumbHandler", "SentryHandler", "SentryLogsHandler"))
 
 
@@ -295,6 +304,14 @@ def __getattr__(name: str) -> Any:
         from sentry_lite.integrations import _logging_handlers
 
         return getattr(_logging_handlers, name)
+    module = _ELSEWHERE.get(name)
+    if module is not None:
+        import importlib
+
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            pass
     raise AttributeError(f"module 'sentry_lite.integrations.logging' has no attribute {name!r}")
 
 
