@@ -36,6 +36,46 @@ def scope_type() -> Any:
     return _scope_type[0]
 
 
+# Names the official sentry_sdk.scope re-exports from its other modules.
+_ELSEWHERE = {
+    name: (module, name)
+    for module, names in (
+        ("sentry_lite.tracing", ("BAGGAGE_HEADER_NAME", "SENTRY_TRACE_HEADER_NAME", "NoOpSpan",
+                                 "Span", "Transaction", "Baggage", "has_tracing_enabled",
+                                 "has_span_streaming_enabled")),
+        ("sentry_lite.traces", ("NoOpStreamedSpan", "StreamedSpan", "is_ignored_span")),
+        ("sentry_lite.utils", ("AnnotatedValue", "FALSE_VALUES", "capture_internal_exception",
+                               "capture_internal_exceptions", "datetime_from_isoformat",
+                               "event_from_exception", "exc_info_from_error", "format_attribute",
+                               "has_data_collection_enabled", "logger")),
+        ("sentry_lite.consts", ("INSTRUMENTER", "SPANDATA", "SDK_INFO")),
+        ("sentry_lite.feature_flags", ("FlagBuffer",)),
+        ("sentry_lite.profiler", ("Profile", "get_profiler_id", "try_autostart_continuous_profiler",
+                                  "try_profile_lifecycle_trace_start")),
+        ("sentry_lite.session", ("Session",)),
+        ("sentry_lite.client", ("NonRecordingClient",)),
+        ("sentry_lite._scope_compat", ("DEFAULT_FLAG_CAPACITY",)),
+    )
+    for name in names
+}
+
+
+
+def reexported(name: str) -> Any:
+    """``ScopeType`` or a name ``sentry_sdk.scope`` re-exports; ``None`` if it is not there."""
+    if name == "ScopeType":
+        return scope_type()
+    target = _ELSEWHERE.get(name)
+    if target is None:
+        return None
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(target[0]), target[1])
+    except (ImportError, AttributeError):
+        return None
+
+
 class FlagsView:
     """``scope.flags``: the feature flags evaluated in this scope, newest last (at most
     ``DEFAULT_FLAG_CAPACITY``); events carry them as ``contexts.flags``."""
@@ -313,6 +353,7 @@ __all__ = [
     "ScopeCompat",
     "get_external_propagation_context",
     "has_external_propagation_context",
+    "reexported",
     "register_external_propagation_context",
     "remove_external_propagation_context",
     "scope_type",

@@ -21,6 +21,7 @@ from sentry_lite._scope_compat import (
     register_external_propagation_context,
     remove_external_propagation_context,
 )
+from sentry_lite._scope_compat import reexported as _reexported
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
 from sentry_lite.tracing._propagation import PropagationContext
 
@@ -690,46 +691,15 @@ def __getattr__(name: str) -> Any:
         from sentry_lite import _blocks
 
         return getattr(_blocks, name)
-    if name == "ScopeType":
-        from sentry_lite._scope_compat import scope_type
-
-        return scope_type()
-    if name in _ELSEWHERE:
-        import importlib
-
-        try:
-            return getattr(importlib.import_module(_ELSEWHERE[name][0]), _ELSEWHERE[name][1])
-        except (ImportError, AttributeError):
-            pass
+    found = _reexported(name)  # ScopeType, and the official module's re-exports
+    if found is not None:
+        return found
     if name == "Attachment":
         from sentry_lite.attachments import Attachment
 
         return Attachment
     raise AttributeError(f"module 'sentry_lite.scope' has no attribute {name!r}")
 
-
-# Names the official module re-exports from its other modules.
-_ELSEWHERE = {
-    name: (module, name)
-    for module, names in (
-        ("sentry_lite.tracing", ("BAGGAGE_HEADER_NAME", "SENTRY_TRACE_HEADER_NAME", "NoOpSpan",
-                                 "Span", "Transaction", "Baggage", "has_tracing_enabled",
-                                 "has_span_streaming_enabled")),
-        ("sentry_lite.traces", ("NoOpStreamedSpan", "StreamedSpan", "is_ignored_span")),
-        ("sentry_lite.utils", ("AnnotatedValue", "FALSE_VALUES", "capture_internal_exception",
-                               "capture_internal_exceptions", "datetime_from_isoformat",
-                               "event_from_exception", "exc_info_from_error", "format_attribute",
-                               "has_data_collection_enabled", "logger")),
-        ("sentry_lite.consts", ("INSTRUMENTER", "SPANDATA", "SDK_INFO")),
-        ("sentry_lite.feature_flags", ("FlagBuffer",)),
-        ("sentry_lite.profiler", ("Profile", "get_profiler_id", "try_autostart_continuous_profiler",
-                                  "try_profile_lifecycle_trace_start")),
-        ("sentry_lite.session", ("Session",)),
-        ("sentry_lite.client", ("NonRecordingClient",)),
-        ("sentry_lite._scope_compat", ("DEFAULT_FLAG_CAPACITY",)),
-    )
-    for name in names
-}
 
 _BLOCKS = frozenset(
     (

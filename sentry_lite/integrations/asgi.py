@@ -471,51 +471,11 @@ class SentryAsgiMiddleware:
         await run_asgi(self.app, scope, receive, send, self.settings, self.transaction_style)
 
 
-# Names of the official module that third-party code imports (helpers and re-exports).
-_COMPAT = frozenset((
-    "_DEFAULT_TRANSACTION_NAME", "_RootPathInPath", "_capture_exception", "_get_headers",
-    "_get_ip", "_get_path", "_get_query", "_get_request_data", "_get_url", "_looks_like_asgi3",
-    "CONTEXTVARS_ERROR_MESSAGE", "HAS_REAL_CONTEXTVARS", "TRANSACTION_STYLE_VALUES",
-))
-_ELSEWHERE = {
-    "continue_trace": "sentry_lite.api",
-    "Scope": "sentry_lite.scope",
-    "should_send_default_pii": "sentry_lite.scope",
-    "Transaction": "sentry_lite.tracing",
-    "TransactionSource": "sentry_lite.tracing",
-    "SOURCE_FOR_STYLE": "sentry_lite.tracing",
-    "has_span_streaming_enabled": "sentry_lite.tracing",
-    "StreamedSpan": "sentry_lite.traces",
-    "SegmentNameSource": "sentry_lite.traces",
-    "OP": "sentry_lite.consts",
-    "SPANDATA": "sentry_lite.consts",
-    "track_session": "sentry_lite.sessions",
-    "capture_internal_exceptions": "sentry_lite.utils",
-    "event_from_exception": "sentry_lite.utils",
-    "has_data_collection_enabled": "sentry_lite.utils",
-    "logger": "sentry_lite.utils",
-    "nullcontext": "sentry_lite.utils",
-    "qualname_from_function": "sentry_lite.utils",
-    "reraise": "sentry_lite.utils",
-    "transaction_from_function": "sentry_lite.utils",
-}
-
-
 def __getattr__(name: str) -> Any:
-    import importlib
+    # Helpers and re-exports of the official module that third-party code imports.
+    from sentry_lite.integrations._asgi_compat import lookup
 
-    if name in _COMPAT:
-        return getattr(importlib.import_module("sentry_lite.integrations._asgi_compat"), name)
-    if name == "SEGMENT_SOURCE_FOR_STYLE":
-        name, module = "SOURCE_FOR_STYLE", "sentry_lite.traces"
-    else:
-        module = _ELSEWHERE.get(name, "")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
-        raise AttributeError(
-            f"module 'sentry_lite.integrations.asgi' has no attribute {name!r}"
-        ) from None
+    return lookup(name)
 
 
 __all__ = [
