@@ -14,14 +14,7 @@ from collections import deque
 from contextvars import ContextVar
 from time import time
 
-from sentry_lite._scope_compat import (
-    ScopeCompat,
-    get_external_propagation_context,
-    has_external_propagation_context,
-    register_external_propagation_context,
-    remove_external_propagation_context,
-)
-from sentry_lite._scope_compat import reexported as _reexported
+from sentry_lite._scope_compat import ScopeCompat
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
 from sentry_lite.tracing._propagation import PropagationContext
 
@@ -30,6 +23,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any, TypeAlias
 
+    from sentry_lite._scope_extras import (
+        get_external_propagation_context,
+        has_external_propagation_context,
+        register_external_propagation_context,
+        remove_external_propagation_context,
+    )
     from sentry_lite.attachments import Attachment
     from sentry_lite.client import Client, NonRecordingClient
     from sentry_lite.types import (
@@ -691,7 +690,9 @@ def __getattr__(name: str) -> Any:
         from sentry_lite import _blocks
 
         return getattr(_blocks, name)
-    found = _reexported(name)  # ScopeType, and the official module's re-exports
+    from sentry_lite._scope_extras import reexported
+
+    found = reexported(name)  # ScopeType, the flags/external-context names, re-exports
     if found is not None:
         return found
     if name == "Attachment":

@@ -33,6 +33,7 @@ LAYERS = (
     ("sentry_lite.tracing_utils", 1),
     ("sentry_lite.traces", 1),
     ("sentry_lite._scope_compat", 2),
+    ("sentry_lite._scope_extras", 2),
     ("sentry_lite.scope", 2),
     ("sentry_lite._merge", 2),
     ("sentry_lite._blocks", 2),
