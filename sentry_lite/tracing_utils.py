@@ -30,6 +30,7 @@ from sentry_lite.tracing._sources import (
     add_http_request_source,
     add_query_source,
     add_source,
+    maybe_create_breadcrumbs_from_span,
     record_sql_queries,
 )
 from sentry_lite.tracing._span import Span
@@ -102,6 +103,7 @@ __all__ = [
     "has_span_streaming_enabled",
     "has_tracing_enabled",
     "is_sentry_url",
+    "maybe_create_breadcrumbs_from_span",
     "normalize_incoming_data",
     "propagate_trace_headers",
     "record_sql_queries",

@@ -94,6 +94,24 @@ def add_http_breadcrumb(status_code: int | None, data: dict[str, Any]) -> None:
     _scopes().get_isolation_scope().add_breadcrumb(**crumb)
 
 
+def maybe_create_breadcrumbs_from_span(scope: Any, span: Any) -> None:
+    """The breadcrumb older ``sentry_sdk`` versions made from a finished span: a ``redis``
+    command, an outgoing HTTP request (leveled by its status) or a subprocess."""
+    data = dict(span._data or {})
+    if span.op == "db.redis":
+        scope.add_breadcrumb(message=span.description, type="redis", category="redis",
+                             data=dict(span._tags or {}))
+    elif span.op == "http.client":
+        status = data.get("http.response.status_code")
+        crumb: dict[str, Any] = {"type": "http", "category": "httplib", "data": data}
+        if isinstance(status, int) and 400 <= status <= 599:
+            crumb["level"] = "error" if status >= 500 else "warning"
+        scope.add_breadcrumb(**crumb)
+    elif span.op == "subprocess":
+        scope.add_breadcrumb(type="subprocess", category="subprocess", message=span.description,
+                             data=data)
+
+
 def _included(frame: FrameType, namespace: str | None, options: Any, paths: Any) -> bool:
     if namespace is not None and namespace.startswith(_SDK_PREFIXES):
         return False
@@ -162,5 +180,6 @@ __all__ = [
     "add_http_request_source",
     "add_query_source",
     "add_source",
+    "maybe_create_breadcrumbs_from_span",
     "record_sql_queries",
 ]

@@ -20,6 +20,7 @@ from sentry_lite.tracing_utils import (
     get_current_span,
     has_tracing_enabled,
     is_sentry_url,
+    maybe_create_breadcrumbs_from_span,
     normalize_incoming_data,
     propagate_trace_headers,
     record_sql_queries,
@@ -248,3 +249,25 @@ def test_noop_span_accepts_everything_and_records_nothing() -> None:
     assert (span.to_traceparent(), span.to_baggage(), list(span.iter_headers())) == ("", None, [])
     assert (span.to_json(), span.get_trace_context(), span.containing_transaction) == ({}, {},
                                                                                        None)
+
+
+def test_breadcrumbs_from_finished_spans(sentry_init: Any, sentry_events: list[Any]) -> None:
+    sentry_init(dsn=DSN, traces_sample_rate=1.0)
+    scope = sentry_lite.get_isolation_scope()
+    with sentry_lite.start_transaction(name="job") as tx:
+        http = tx.start_child(op="http.client", name="GET https://a/x")
+        http.set_http_status(502)
+        http.finish()
+        redis = tx.start_child(op="db.redis", name="GET key")
+        redis.set_tag("redis.command", "GET")
+        redis.finish()
+        other = tx.start_child(op="function", name="ignored")
+        other.finish()
+        for span in (http, redis, other):
+            maybe_create_breadcrumbs_from_span(scope, span)
+    sentry_lite.capture_message("after")
+    crumbs = sentry_events[0]["breadcrumbs"]["values"]
+    assert [(c["type"], c["category"], c.get("level")) for c in crumbs] == [
+        ("http", "httplib", "error"), ("redis", "redis", None)]
+    assert crumbs[0]["data"]["http.response.status_code"] == 502
+    assert crumbs[1]["message"] == "GET key"
