@@ -64,6 +64,11 @@ class _Quiet:
 
 
 _local: ContextVar[Hub | None] = ContextVar("sentry_current_hub", default=None)
+# What each ``with hub:`` of this context replaced, innermost last. Kept per context, so one
+# hub entered by several threads or tasks at once restores each one's own scopes.
+_entered: ContextVar[tuple[tuple[Any, Any, Any], ...]] = ContextVar(
+    "sentry_lite_hub_entered", default=()
+)
 
 
 class HubMeta(type):
@@ -116,7 +121,6 @@ class Hub(metaclass=HubMeta):
             current_scope = get_current_scope()
         self._stack = [(client, scope)]
         self._last_event_id: str | None = None
-        self._old: list[tuple[Any, Any, Any]] = []
         self._current_scope: Scope = current_scope
         self._scope = scope
 
@@ -124,11 +128,15 @@ class Hub(metaclass=HubMeta):
         hub_token = _local.set(self)
         current_token = _current_var.set(self._current_scope)
         isolation_token = _isolation_var.set(self._scope)
-        self._old.append((hub_token, current_token, isolation_token))
+        _entered.set((*_entered.get(), (hub_token, current_token, isolation_token)))
         return self
 
     def __exit__(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
-        hub_token, current_token, isolation_token = self._old.pop()
+        stack = _entered.get()
+        if not stack:
+            return
+        _entered.set(stack[:-1])
+        hub_token, current_token, isolation_token = stack[-1]
         for var, token in (
             (_local, hub_token),
             (_current_var, current_token),

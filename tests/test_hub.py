@@ -97,6 +97,32 @@ def test_a_cloned_hub_keeps_its_changes_to_itself(
     assert in_main["tags"] == {"process": "web"}
 
 
+def test_one_hub_entered_by_two_threads_at_once(sentry_init: Any) -> None:
+    sentry_init(dsn=DSN)
+    shared = Hub(Hub.current)
+    both_inside = threading.Barrier(2)
+    restored: list[bool] = []
+    inside: list[Any] = []
+    own: list[Any] = []
+
+    def worker() -> None:
+        mine = sentry_lite.get_isolation_scope()
+        own.append(mine)
+        with shared:
+            both_inside.wait(5)
+            inside.append(sentry_lite.get_isolation_scope())
+            both_inside.wait(5)
+        restored.append(sentry_lite.get_isolation_scope() is mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert restored == [True, True]  # each thread got its own scope back
+    assert inside[0] is inside[1] and inside[0] not in own  # both ran in the hub's scope
+
+
 def test_with_hub_installs_its_scopes_and_restores_them(sentry_init: Any) -> None:
     sentry_init(dsn=DSN)
     before = (sentry_lite.get_isolation_scope(), sentry_lite.get_current_scope())
