@@ -272,11 +272,20 @@ def setup_from_options(options: Any, log: Callable[[str], None] | None = None) -
     return active_integrations
 
 
+_OFFICIAL = frozenset((
+    "setup_integrations", "iter_default_integrations", "_check_minimum_version", "_MIN_VERSIONS",
+    "_DEFAULT_INTEGRATIONS", "_AUTO_ENABLING_INTEGRATIONS", "_DEFAULT_FAILED_REQUEST_STATUS_CODES",
+    "_installed_integrations",
+))
+
+
 def __getattr__(name: str) -> Any:
-    # The official SDK's hand set-up API, loaded when asked for.
-    if name in ("setup_integrations", "iter_default_integrations"):
+    # The official SDK's hand set-up API (and the names third-party integrations import).
+    if name in _OFFICIAL:
         from sentry_lite.integrations import _official
 
+        if name == "_AUTO_ENABLING_INTEGRATIONS":
+            return _official._auto_enabling()
         return getattr(_official, name)
     raise AttributeError(f"module 'sentry_lite.integrations' has no attribute {name!r}")
 

@@ -47,6 +47,9 @@ _LAZY = {
     "has_span_streaming_enabled": "sentry_lite.tracing._helpers",
     "has_tracing_enabled": "sentry_lite.tracing._helpers",
     "trace": "sentry_lite.tracing._decorator",
+    # in sentry_sdk.tracing in 1.x (code written then imports them from here)
+    "record_sql_queries": "sentry_lite.tracing._sources",
+    "maybe_create_breadcrumbs_from_span": "sentry_lite.tracing._sources",
     # re-exported by the official module from its other modules
     "INSTRUMENTER": "sentry_lite.consts",
     "SPANDATA": "sentry_lite.consts",

@@ -64,3 +64,22 @@ def test_iter_default_integrations() -> None:
 def test_an_explicit_integration_that_cannot_work_raises() -> None:
     with pytest.raises(DidNotEnable, match="not here"):
         setup_integrations([Unavailable()], with_defaults=False)
+
+
+def test_names_third_party_integrations_import() -> None:
+    from sentry_lite import integrations
+
+    class Gql(Integration):
+        identifier = "gql"
+
+    integrations._check_minimum_version(Gql, (3, 5))
+    integrations._check_minimum_version(Gql, (3, 4, 1))
+    with pytest.raises(DidNotEnable, match="only supports gql 3.4.1 or newer"):
+        integrations._check_minimum_version(Gql, (3, 4))
+    with pytest.raises(DidNotEnable, match="Unparsable gql version"):
+        integrations._check_minimum_version(Gql, None)
+    assert "sentry_lite.integrations.logging.LoggingIntegration" in (
+        integrations._DEFAULT_INTEGRATIONS)
+    assert any(p.endswith("FlaskIntegration") for p in integrations._AUTO_ENABLING_INTEGRATIONS)
+    assert 503 in integrations._DEFAULT_FAILED_REQUEST_STATUS_CODES
+    assert isinstance(integrations._installed_integrations, set)
