@@ -74,7 +74,7 @@ def test_names_third_party_integrations_import() -> None:
 
     integrations._check_minimum_version(Gql, (3, 5))
     integrations._check_minimum_version(Gql, (3, 4, 1))
-    with pytest.raises(DidNotEnable, match="only supports gql 3.4.1 or newer"):
+    with pytest.raises(DidNotEnable, match=r"only supports gql 3\.4\.1 or newer"):
         integrations._check_minimum_version(Gql, (3, 4))
     with pytest.raises(DidNotEnable, match="Unparsable gql version"):
         integrations._check_minimum_version(Gql, None)
