@@ -118,9 +118,9 @@ def use_scope(scope: Scope) -> _Use:
     return _Use(scope)
 
 
-def use_isolation_scope(isolation: Scope) -> _Use:
+def use_isolation_scope(isolation_scope: Scope) -> _Use:
     """``with use_isolation_scope(scope):``: make ``scope`` the isolation scope."""
-    return _UseIsolation(isolation)
+    return _UseIsolation(isolation_scope)
 
 
 class _UseIsolation(_Use):

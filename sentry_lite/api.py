@@ -190,6 +190,41 @@ async def flush_async(
     await asyncio.get_running_loop().run_in_executor(None, flush, timeout, callback)
 
 
+def set_attribute(attribute: str, value: Any) -> None:
+    """An attribute that logs and metrics captured in this isolation scope carry."""
+    _isolation().set_attribute(attribute, value)
+
+
+def set_attributes(attributes: dict[str, Any]) -> None:
+    _isolation().set_attributes(attributes)
+
+
+def remove_attribute(attribute: str) -> None:
+    _isolation().remove_attribute(attribute)
+
+
+def start_session(session_mode: str = "application") -> None:
+    """Start a release-health session on the isolation scope."""
+    _isolation().start_session(session_mode=session_mode)
+
+
+def end_session() -> None:
+    """End the isolation scope's session."""
+    _isolation().end_session()
+
+
+def __getattr__(name: str) -> Any:
+    # monitor() is the crons module's (loaded when asked for)
+    if name == "monitor":
+        try:
+            from sentry_lite.crons import monitor  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            pass
+        else:
+            return monitor
+    raise AttributeError(f"module 'sentry_lite.api' has no attribute {name!r}")
+
+
 # -- tracing -----------------------------------------------------------------------------
 
 
@@ -233,7 +268,8 @@ def get_traceparent() -> str | None:
 
 def get_baggage() -> str | None:
     """The ``baggage`` header value for an outgoing request."""
-    return _current().get_baggage()
+    baggage = _current().get_baggage()
+    return (baggage.serialize() or None) if baggage is not None else None
 
 
 def set_measurement(name: str, value: float, unit: str = "") -> None:
@@ -264,12 +300,17 @@ def update_current_span(
 
 
 def trace(
-    func: Any = None, *, op: str | None = None, name: str | None = None, **kwargs: Any
+    func: Any = None,
+    *,
+    op: str | None = None,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    template: str = "default",
 ) -> Any:
     """``@trace`` / ``@trace(op=..., name=...)``: run the function in a child span."""
     from sentry_lite.tracing._decorator import trace as decorate
 
-    return decorate(func, op=op, name=name, **kwargs)
+    return decorate(func, op=op, name=name, attributes=attributes, template=template)
 
 
 __all__ = [
@@ -280,6 +321,7 @@ __all__ = [
     "capture_message",
     "configure_scope",
     "continue_trace",
+    "end_session",
     "flush",
     "flush_async",
     "get_baggage",
@@ -295,7 +337,10 @@ __all__ = [
     "last_event_id",
     "new_scope",
     "push_scope",
+    "remove_attribute",
     "remove_tag",
+    "set_attribute",
+    "set_attributes",
     "set_context",
     "set_extra",
     "set_level",
@@ -304,6 +349,7 @@ __all__ = [
     "set_tags",
     "set_transaction_name",
     "set_user",
+    "start_session",
     "start_span",
     "start_transaction",
     "trace",

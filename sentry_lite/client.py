@@ -144,9 +144,9 @@ class Client(BaseClient):
             for name in sorted(INERT_OPTIONS):
                 if options[name] != DEFAULTS[name]:
                     self.log_debug(f"option {name} is accepted but has no effect in sentry_lite")
-        from sentry_lite.integrations import setup_integrations  # the layer above the client
+        from sentry_lite.integrations import setup_from_options  # the layer above the client
 
-        self.integrations = setup_integrations(options, self.log_debug)
+        self.integrations = setup_from_options(options, self.log_debug)
         self._integration_names = sorted(self.integrations)
 
     # -- properties ----------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections import deque
 from contextvars import ContextVar
 from time import time
 
+from sentry_lite._scope_compat import ScopeCompat
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
 from sentry_lite.tracing._propagation import PropagationContext
 
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any, TypeAlias
 
+    from sentry_lite._scope_extras import (
+        get_external_propagation_context,
+        has_external_propagation_context,
+        register_external_propagation_context,
+        remove_external_propagation_context,
+    )
     from sentry_lite.attachments import Attachment
     from sentry_lite.client import Client, NonRecordingClient
     from sentry_lite.types import (
@@ -46,9 +53,10 @@ _global: list[Scope] = []
 # looks at the global scope.
 _scoped_clients = [0]  # zero or one element; a list so tests can reset it in place
 _global_processors: list[EventProcessor] = []
+global_event_processors = _global_processors  # the official SDK's name for the same list
 
 
-class Scope:
+class Scope(ScopeCompat):
     """A bag of event data: user, tags, extras, contexts, breadcrumbs, processors..."""
 
     __slots__ = (
@@ -56,6 +64,7 @@ class Scope:
         "_attachments",
         "_breadcrumbs",
         "_client",
+        "_compat",
         "_contexts",
         "_crumbs_shared",
         "_error_processors",
@@ -74,8 +83,8 @@ class Scope:
         "_user",
     )
 
-    def __init__(self, ty: str | None = None, client: AnyClient | None = None) -> None:
-        self._type = ty
+    def __init__(self, ty: Any = None, client: AnyClient | None = None) -> None:
+        self._type = getattr(ty, "value", ty)  # a ScopeType or its string value
         self._client: AnyClient | None = client
         if client is not None:
             _scoped_clients[0] += 1
@@ -105,6 +114,7 @@ class Scope:
         self._error_processors: tuple[ErrorProcessor, ...] = ()
         self._span = None
         self._propagation_context = None
+        self._compat: dict[str, Any] = {}
 
     def fork(self) -> Scope:
         """A copy with its own containers: neither side sees the other's later changes."""
@@ -130,6 +140,7 @@ class Scope:
         new._error_processors = self._error_processors
         new._span = self._span
         new._propagation_context = self._propagation_context
+        new._compat = self._compat
         return new
 
     def __copy__(self) -> Scope:
@@ -324,11 +335,13 @@ class Scope:
 
         return traceparent(self)
 
-    def get_baggage(self, *args: Any, **kwargs: Any) -> str | None:
-        """The ``baggage`` header value (Sentry's members) for an outgoing request."""
-        from sentry_lite.tracing._ops import baggage
+    def get_baggage(self, *args: Any, **kwargs: Any) -> Any:
+        """The ``Baggage`` (Sentry's members) for an outgoing request; ``.serialize()`` gives
+        the header value."""
+        from sentry_lite.tracing._baggage import Baggage
+        from sentry_lite.tracing._ops import dynamic_sampling_context
 
-        return baggage(self) or None
+        return Baggage(dict(dynamic_sampling_context(self)), "", False)
 
     def get_dynamic_sampling_context(self) -> dict[str, str] | None:
         from sentry_lite.tracing._ops import dynamic_sampling_context
@@ -336,12 +349,13 @@ class Scope:
         return dynamic_sampling_context(self)
 
     def iter_trace_propagation_headers(
-        self, *args: Any, span: Any = None, **kwargs: Any
+        self, *args: Any, **kwargs: Any
     ) -> Iterator[tuple[str, str]]:
-        """``(name, value)`` of the ``sentry-trace`` and ``baggage`` headers to send."""
+        """``(name, value)`` of the ``sentry-trace`` and ``baggage`` headers to send
+        (``span=`` picks the span they describe)."""
         from sentry_lite.tracing._ops import iter_headers
 
-        return iter_headers(self, span)
+        return iter_headers(self, kwargs.get("span"))
 
     # -- breadcrumbs ---------------------------------------------------------------
 
@@ -462,6 +476,8 @@ class Scope:
             self._span = scope._span
         if scope._propagation_context is not None:
             self._propagation_context = scope._propagation_context
+        if scope._compat:
+            self._compat = {**self._compat, **scope._compat}
 
     def update_from_kwargs(
         self,
@@ -642,9 +658,14 @@ def _max_breadcrumbs(client: AnyClient | None) -> int:
     return maximum
 
 
-def add_global_event_processor(func: EventProcessor) -> None:
-    """Run ``func(event, hint)`` on every event of the process, before scope processors."""
-    _global_processors.append(func)
+def add_global_event_processor(processor: EventProcessor) -> None:
+    """Run ``processor(event, hint)`` on every event of the process, before scope processors."""
+    _global_processors.append(processor)
+
+
+def should_send_default_pii() -> bool:
+    """Whether the active client's ``send_default_pii`` is on."""
+    return bool(get_client().should_send_default_pii())
 
 
 def remove_global_event_processor(func: EventProcessor) -> None:
@@ -669,6 +690,11 @@ def __getattr__(name: str) -> Any:
         from sentry_lite import _blocks
 
         return getattr(_blocks, name)
+    from sentry_lite._scope_extras import reexported
+
+    found = reexported(name)  # ScopeType, the flags/external-context names, re-exports
+    if found is not None:
+        return found
     if name == "Attachment":
         from sentry_lite.attachments import Attachment
 
@@ -692,7 +718,13 @@ __all__ = [
     "add_global_event_processor",
     "get_client",
     "get_current_scope",
+    "get_external_propagation_context",
     "get_global_scope",
     "get_isolation_scope",
+    "global_event_processors",
+    "has_external_propagation_context",
+    "register_external_propagation_context",
+    "remove_external_propagation_context",
     "remove_global_event_processor",
+    "should_send_default_pii",
 ]

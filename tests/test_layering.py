@@ -41,12 +41,17 @@ LEAVES = (
 )
 LAYERS = (
     ("sentry_lite.tracing", 1),
+    ("sentry_lite.tracing_utils", 1),
+    ("sentry_lite.traces", 1),
+    ("sentry_lite._scope_compat", 2),
+    ("sentry_lite._scope_extras", 2),
     ("sentry_lite.scope", 2),
     ("sentry_lite._merge", 2),
     ("sentry_lite._blocks", 2),
     ("sentry_lite.transport", 3),
     ("sentry_lite.client", 4),
     ("sentry_lite.api", 5),
+    ("sentry_lite.hub", 5),
     ("sentry_lite.integrations", 7),
     ("sentry_lite.testing", 7),
     ("sentry_lite._loopback", 7),

@@ -44,6 +44,7 @@ class Integration:
     """Base class of integrations."""
 
     identifier: str = ""
+    install = None  # the official SDK's legacy hook: never called, do not implement
 
     @staticmethod
     def setup_once() -> None:
@@ -235,7 +236,7 @@ def disabled_identifiers(options: Any) -> set[str]:
     return {identifier_of(entry) for entry in options.disabled_integrations or ()}
 
 
-def setup_integrations(options: Any, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+def setup_from_options(options: Any, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Set up the integrations ``options`` ask for; return those that are active.
 
     An integration given explicitly that raises :class:`DidNotEnable` makes ``init()``
@@ -271,12 +272,32 @@ def setup_integrations(options: Any, log: Callable[[str], None] | None = None) -
     return active_integrations
 
 
+_OFFICIAL = frozenset((
+    "setup_integrations", "iter_default_integrations", "_check_minimum_version", "_MIN_VERSIONS",
+    "_DEFAULT_INTEGRATIONS", "_AUTO_ENABLING_INTEGRATIONS", "_DEFAULT_FAILED_REQUEST_STATUS_CODES",
+    "_installed_integrations",
+))
+
+
+def __getattr__(name: str) -> Any:
+    # The official SDK's hand set-up API (and the names third-party integrations import).
+    if name in _OFFICIAL:
+        from sentry_lite.integrations import _official
+
+        if name == "_AUTO_ENABLING_INTEGRATIONS":
+            return _official._auto_enabling()
+        return getattr(_official, name)
+    raise AttributeError(f"module 'sentry_lite.integrations' has no attribute {name!r}")
+
+
 __all__ = [
     "DidNotEnable",
     "Integration",
     "active",
+    "iter_default_integrations",
     "on_uninstall",
     "patch",
+    "setup_from_options",
     "setup_integrations",
     "uninstall",
     "uninstall_all",

@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     Send = Callable[[Message], Awaitable[None]]
     AsgiApp = Callable[[AsgiScope, Receive, Send], Awaitable[None]]
 
+    from sentry_lite.types import Event, Hint
+
 # The ASGI scope key under which a request's state is kept (nested middlewares find it).
 STATE_KEY = "sentry_lite.request"
 TRANSACTION_STYLES = ("endpoint", "url")
@@ -413,9 +415,10 @@ async def _run_lifespan(
 
 
 class SentryAsgiMiddleware:
-    """Wrap an ASGI 3 application: ``app = SentryAsgiMiddleware(app)``."""
+    """Wrap an ASGI application: ``app = SentryAsgiMiddleware(app)`` (ASGI 3, or ASGI 2 when
+    ``asgi_version=2`` or the application looks like one)."""
 
-    __slots__ = ("app", "settings", "transaction_style")
+    __slots__ = ("app", "asgi_version", "root_path_in_path", "settings", "transaction_style")
 
     def __init__(
         self,
@@ -425,10 +428,19 @@ class SentryAsgiMiddleware:
         mechanism_type: str = "asgi",
         span_origin: str = "manual",
         http_methods_to_capture: Any = DEFAULT_HTTP_METHODS_TO_CAPTURE,
+        asgi_version: int | None = None,
+        root_path_in_path: Any = "excluded",
+        *,
         failed_request_status_codes: Any = None,
     ) -> None:
-        self.app = app
+        from sentry_lite.integrations._asgi_compat import _looks_like_asgi3, asgi2_adapter
+
+        if asgi_version is None:
+            asgi_version = 3 if _looks_like_asgi3(app) else 2
+        self.asgi_version = asgi_version
+        self.app = app if asgi_version == 3 else asgi2_adapter(app)
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLES)
+        self.root_path_in_path = root_path_in_path
         self.settings = Settings(
             mechanism_type,
             span_origin,
@@ -436,8 +448,34 @@ class SentryAsgiMiddleware:
             status_codes(failed_request_status_codes),
         )
 
+    @property
+    def mechanism_type(self) -> str:
+        return self.settings.mechanism
+
+    @property
+    def span_origin(self) -> str:
+        return self.settings.origin
+
+    @property
+    def http_methods_to_capture(self) -> tuple[str, ...]:
+        return tuple(sorted(self.settings.methods))
+
+    def event_processor(self, event: Event, hint: Hint, asgi_scope: Any) -> Event | None:
+        """Add the request of ``asgi_scope`` (and a transaction name if none) to ``event``."""
+        from sentry_lite.integrations._asgi_compat import event_processor
+
+        result: Event | None = event_processor(self, event, hint, asgi_scope)
+        return result
+
     async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
         await run_asgi(self.app, scope, receive, send, self.settings, self.transaction_style)
+
+
+def __getattr__(name: str) -> Any:
+    # Helpers and re-exports of the official module that third-party code imports.
+    from sentry_lite.integrations._asgi_compat import lookup
+
+    return lookup(name)
 
 
 __all__ = [

@@ -25,14 +25,33 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
+    from sentry_lite.integrations._logging_handlers import (
+        BreadcrumbHandler,
+        EventHandler,
+        SentryHandler,
+        SentryLogsHandler,
+    )
     from sentry_lite.types import Breadcrumb, Event, Hint
 
 DEFAULT_LEVEL = 20  # logging.INFO
 DEFAULT_EVENT_LEVEL = 40  # logging.ERROR
 
-_ignored: set[str] = {"sentry_lite.errors"}
-_ignored_patterns: list[str] = []
+LOGGING_TO_EVENT_LEVEL = {0: "notset", 10: "debug", 20: "info", 30: "warning", 40: "error",
+                          50: "fatal"}
+# logging level -> OpenTelemetry severity number (for Sentry logs)
+SEVERITY_TO_OTEL_SEVERITY = {50: 21, 40: 17, 30: 13, 20: 9, 10: 5}
+
+# The loggers (names or glob patterns) whose records never become breadcrumbs or events.
+# This very set is consulted for every record: code that adds to it directly (as code
+# written for sentry_sdk does with _IGNORED_LOGGERS) takes effect at once.
+_IGNORED_LOGGERS: set[str] = {
+    "sentry_lite.errors", "sentry_sdk.errors", "urllib3.connectionpool", "urllib3.connection"
+}
+_ignored = _IGNORED_LOGGERS
+# The same for Sentry's structured logs (SentryLogsHandler).
+_IGNORED_LOGGERS_SENTRY_LOGS: set[str] = set(_IGNORED_LOGGERS)
 _state: dict[str, Any] = {}
+_GLOB = frozenset("*?[")
 
 
 def ignore_logger(name: str) -> None:
@@ -40,11 +59,31 @@ def ignore_logger(name: str) -> None:
 
     ``name`` may be a glob pattern (``"myapp.noisy.*"``).
     """
-    if any(ch in name for ch in "*?["):
-        if name not in _ignored_patterns:
-            _ignored_patterns.append(name)
-    else:
-        _ignored.add(name)
+    _IGNORED_LOGGERS.add(name)
+
+
+def unignore_logger(name: str) -> None:
+    """Undo :func:`ignore_logger`."""
+    _IGNORED_LOGGERS.discard(name)
+
+
+def ignore_logger_for_sentry_logs(name: str) -> None:
+    """Never send records of logger ``name`` as Sentry logs (``SentryLogsHandler``)."""
+    _IGNORED_LOGGERS_SENTRY_LOGS.add(name)
+
+
+def unignore_logger_for_sentry_logs(name: str) -> None:
+    _IGNORED_LOGGERS_SENTRY_LOGS.discard(name)
+
+
+def _patterns() -> list[str]:
+    # The glob entries of the live set, recomputed when its size changes.
+    cached = _state.get("patterns")
+    if cached is None or cached[0] != len(_IGNORED_LOGGERS):
+        globs = [name for name in list(_IGNORED_LOGGERS) if not _GLOB.isdisjoint(name)]
+        cached = _state["patterns"] = (len(_IGNORED_LOGGERS), globs)
+    patterns: list[str] = cached[1]
+    return patterns
 
 
 def _level_number(value: Any, what: str) -> int | None:
@@ -79,12 +118,16 @@ class LoggingIntegration(Integration):
     """Breadcrumbs and events from the ``logging`` module."""
 
     identifier = "logging"
+    # The official SDK's switch for its own records as Sentry logs (structured logs are not
+    # sent by sentry_lite yet): kept, as there, on the class.
+    capture_sentry_logs: Any = None
 
     def __init__(
         self,
         level: int | str | None = DEFAULT_LEVEL,
         event_level: int | str | None = DEFAULT_EVENT_LEVEL,
         sentry_logs_level: int | str | None = DEFAULT_LEVEL,
+        capture_sentry_logs: Any = None,
     ) -> None:
         self.level = _level_number(level, "level")
         self.event_level = _level_number(event_level, "event_level")
@@ -92,6 +135,7 @@ class LoggingIntegration(Integration):
         self._lowest = min(wanted) if wanted else None
         # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
         self.sentry_logs_level = sentry_logs_level
+        LoggingIntegration.capture_sentry_logs = capture_sentry_logs
 
     @staticmethod
     def setup_once() -> None:
@@ -126,15 +170,19 @@ def _standard_attributes(logging_module: ModuleType) -> frozenset[str]:
 
 
 def _recordable(record: logging.LogRecord) -> bool:
-    name = record.name
-    if name in _ignored or name.startswith("sentry_lite."):
-        return False
-    if _ignored_patterns:
+    return not ignored(record.name) and not in_sdk_thread()
+
+
+def ignored(name: str) -> bool:
+    """Whether records of logger ``name`` are kept out of breadcrumbs and events."""
+    if name in _IGNORED_LOGGERS or name.startswith("sentry_lite."):
+        return True
+    patterns = _patterns()
+    if patterns:
         from fnmatch import fnmatchcase
 
-        if any(fnmatchcase(name, pattern) for pattern in _ignored_patterns):
-            return False
-    return not in_sdk_thread()
+        return any(fnmatchcase(name, pattern) for pattern in patterns)
+    return False
 
 
 def _record(integration: LoggingIntegration, record: logging.LogRecord) -> None:
@@ -165,7 +213,11 @@ def _message(record: logging.LogRecord) -> str:
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    standard: frozenset[str] = _state.get("standard", frozenset())
+    standard: frozenset[str] | None = _state.get("standard")
+    if standard is None:  # a handler used without the integration
+        import logging
+
+        standard = _state["standard"] = _standard_attributes(logging)
     return {
         key: value
         for key, value in vars(record).items()
@@ -182,6 +234,25 @@ def _breadcrumb(record: logging.LogRecord) -> Breadcrumb:
         "timestamp": record.created,
         "data": _extras(record),
     }
+
+
+def record_as_event(record: logging.LogRecord) -> None:
+    """Capture ``record`` as an event (what ``EventHandler`` does); never raises."""
+    local = _state.get("local")
+    if local is not None and getattr(local, "busy", False):
+        return
+    try:
+        _capture(record)
+    except Exception:
+        pass
+
+
+def record_as_breadcrumb(record: logging.LogRecord) -> None:
+    """Add ``record`` as a breadcrumb (what ``BreadcrumbHandler`` does); never raises."""
+    try:
+        api.add_breadcrumb(_breadcrumb(record), hint={"log_record": record})
+    except Exception:
+        pass
 
 
 def _capture(record: logging.LogRecord) -> None:
@@ -214,4 +285,48 @@ def _capture(record: logging.LogRecord) -> None:
     get_current_scope().capture_event(event, hint)
 
 
-__all__ = ["LoggingIntegration", "ignore_logger"]
+# Names the official module re-exports from its other modules.
+_ELSEWHERE = {
+    "BaseClient": "sentry_lite.client",
+    "capture_internal_exceptions": "sentry_lite.utils",
+    "current_stacktrace": "sentry_lite.utils",
+    "event_from_exception": "sentry_lite.utils",
+    "safe_repr": "sentry_lite.utils",
+    "to_string": "sentry_lite.utils",
+}
+_HANDLERS = frozenset(("EventHandler", "BreadcrumbHandler", "SentryHandler", "SentryLogsHandler"))
+
+
+def __getattr__(name: str) -> Any:
+    # The handler classes subclass logging.Handler: loaded when asked for, so that init()
+    # does not import logging.
+    if name in _HANDLERS:
+        from sentry_lite.integrations import _logging_handlers
+
+        return getattr(_logging_handlers, name)
+    module = _ELSEWHERE.get(name)
+    if module is not None:
+        import importlib
+
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            pass
+    raise AttributeError(f"module 'sentry_lite.integrations.logging' has no attribute {name!r}")
+
+
+__all__ = [
+    "DEFAULT_EVENT_LEVEL",
+    "DEFAULT_LEVEL",
+    "LOGGING_TO_EVENT_LEVEL",
+    "SEVERITY_TO_OTEL_SEVERITY",
+    "BreadcrumbHandler",
+    "EventHandler",
+    "LoggingIntegration",
+    "SentryHandler",
+    "SentryLogsHandler",
+    "ignore_logger",
+    "ignore_logger_for_sentry_logs",
+    "unignore_logger",
+    "unignore_logger_for_sentry_logs",
+]

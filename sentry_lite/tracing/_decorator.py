@@ -28,19 +28,42 @@ def _active_span() -> Any:
 
 
 def trace(
-    func: Any = None, *, op: str | None = None, name: str | None = None, **_ignored: Any
+    func: Any = None,
+    *,
+    op: str | None = None,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    template: str = "default",
 ) -> Any:
-    """``@trace`` or ``@trace(op=..., name=...)`` on a sync or async function.
+    """``@trace`` or ``@trace(op=..., name=..., attributes=...)`` on a sync or async function.
 
-    Each call runs in a child span (``op`` ``function``, named after the function) of the span
-    active at the time; with no active span the function just runs.
+    Each call runs in a child span (``op`` ``function``, named after the function, with
+    ``attributes`` as its data) of the span active at the time; with no active span the
+    function just runs. ``template`` (the official SDK's AI span templates) has no effect.
     """
     if func is None:
-        return lambda f: _wrap(f, op, name)
-    return _wrap(func, op, name)
+        return create_span_decorator(op, name, attributes, template)
+    return _wrap(func, op, name, attributes)
 
 
-def _wrap(func: F, op: str | None, name: str | None) -> F:
+def create_span_decorator(
+    op: str | None = None,
+    name: str | None = None,
+    attributes: dict[str, Any] | None = None,
+    template: str = "default",
+) -> Any:
+    """The decorator ``@trace(op=..., name=..., attributes=...)`` stands for."""
+    return lambda f: _wrap(f, op, name, attributes)
+
+
+def _child(parent: Any, op: str, name: str, attributes: dict[str, Any] | None) -> Any:
+    span = parent.start_child(op=op, name=name)
+    if attributes:
+        span.update_data(attributes)
+    return span
+
+
+def _wrap(func: F, op: str | None, name: str | None, attributes: dict[str, Any] | None) -> F:
     span_op = op or OP
     span_name = name or f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', func)}"
     if _is_coroutine_function(func):
@@ -50,7 +73,7 @@ def _wrap(func: F, op: str | None, name: str | None) -> F:
             parent = _active_span()
             if parent is None:
                 return await func(*args, **kwargs)
-            with parent.start_child(op=span_op, name=span_name):
+            with _child(parent, span_op, span_name, attributes):
                 return await func(*args, **kwargs)
 
         return async_wrapper  # type: ignore[return-value]
@@ -60,10 +83,10 @@ def _wrap(func: F, op: str | None, name: str | None) -> F:
         parent = _active_span()
         if parent is None:
             return func(*args, **kwargs)
-        with parent.start_child(op=span_op, name=span_name):
+        with _child(parent, span_op, span_name, attributes):
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-__all__ = ["trace"]
+__all__ = ["create_span_decorator", "trace"]

@@ -132,13 +132,14 @@ def incoming_context(carrier: Any, options: Any, dsn: Any) -> PropagationContext
         dsc = items
         if parse_sample_rand(dsc.get("sample_rand")) is None:
             dsc["sample_rand"] = format_sample_rand(rand)  # the one we derived
-    return PropagationContext(
+    context = PropagationContext(
         trace_id=trace_id,
         parent_span_id=parent_span_id,
         parent_sampled=sampled,
         dynamic_sampling_context=dsc,
-        sample_rand=rand,
     )
+    context.sample_rand = rand
+    return context
 
 
 def continue_trace(

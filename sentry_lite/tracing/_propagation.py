@@ -6,6 +6,7 @@ from sentry_lite._ids import new_span_id, new_trace_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 
@@ -13,6 +14,7 @@ class PropagationContext:
     """Trace identity carried by a scope: ids, the parent's decision, the baggage."""
 
     __slots__ = (
+        "custom_sampling_context",
         "dynamic_sampling_context",
         "parent_sampled",
         "parent_span_id",
@@ -28,14 +30,17 @@ class PropagationContext:
         parent_span_id: str | None = None,
         parent_sampled: bool | None = None,
         dynamic_sampling_context: dict[str, str] | None = None,
-        sample_rand: float | None = None,
+        baggage: Any = None,
     ) -> None:
         self.trace_id = trace_id or new_trace_id()
         self.span_id = span_id or new_span_id()
         self.parent_span_id = parent_span_id
         self.parent_sampled = parent_sampled
         self.dynamic_sampling_context = dynamic_sampling_context
-        self.sample_rand = sample_rand
+        self.sample_rand: float | None = None
+        self.custom_sampling_context: dict[str, Any] | None = None
+        if baggage is not None:
+            self.baggage = baggage
 
     def get_sample_rand(self) -> float:
         """This trace's ``sample_rand``: the incoming one, else one derived from the trace id.
@@ -76,6 +81,63 @@ class PropagationContext:
         if self.parent_span_id:
             context["parent_span_id"] = self.parent_span_id
         return context
+
+    # -- the official SDK's API (sentry_sdk.tracing_utils.PropagationContext) -----------
+
+    @classmethod
+    def from_incoming_data(cls, incoming_data: dict[str, Any]) -> PropagationContext:
+        """The context of the trace in incoming headers (a fresh one when there is none)."""
+        from sentry_lite.scope import get_client
+        from sentry_lite.tracing._continue import normalize_incoming_data
+        from sentry_lite.tracing._ops import incoming_context
+
+        client = get_client()
+        options = client.options if client.is_active() else None
+        data = normalize_incoming_data(incoming_data)
+        context = incoming_context(data, options, client.parsed_dsn)
+        return context if context is not None else cls()
+
+    @property
+    def baggage(self) -> Any:
+        """The incoming DSC as a frozen ``Baggage`` (``None`` for a trace started here)."""
+        dsc = self.dynamic_sampling_context
+        if dsc is None:
+            return None
+        from sentry_lite.tracing._baggage import Baggage
+
+        return Baggage(dsc, "", False)
+
+    @baggage.setter
+    def baggage(self, value: Any) -> None:
+        items = getattr(value, "sentry_items", None)
+        self.dynamic_sampling_context = dict(items) if items else None
+        if items and "sample_rand" in items:
+            from sentry_lite.tracing._sampling import parse_sample_rand
+
+            self.sample_rand = parse_sample_rand(items["sample_rand"])
+
+    def get_baggage(self) -> Any:
+        """This trace's ``Baggage``: its DSC, for the current client's options."""
+        from sentry_lite.scope import get_client
+        from sentry_lite.tracing._baggage import Baggage
+
+        client = get_client()
+        options = client.options if client.is_active() else None
+        dsc = self.get_dynamic_sampling_context(options, client.parsed_dsn)
+        return Baggage(dict(dsc), "", False)
+
+    def iter_headers(self) -> Iterator[tuple[str, str]]:
+        """``sentry-trace`` and ``baggage`` for a request made in this trace."""
+        yield "sentry-trace", self.to_traceparent()
+        baggage = self.get_baggage().serialize()
+        if baggage:
+            yield "baggage", baggage
+
+    def update(self, other_dict: dict[str, Any]) -> None:
+        """Set the attributes named in ``other_dict`` (unknown names are ignored)."""
+        for key, value in other_dict.items():
+            if key in self.__slots__ or key == "baggage":
+                setattr(self, key, value)
 
     def __repr__(self) -> str:
         return f"<PropagationContext trace_id={self.trace_id} span_id={self.span_id}>"

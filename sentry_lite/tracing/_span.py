@@ -14,6 +14,7 @@ from __future__ import annotations
 from time import perf_counter, time
 
 from sentry_lite._ids import new_span_id
+from sentry_lite.tracing._span_compat import SpanCompat
 from sentry_lite.tracing._status import SPANSTATUS, http_status_to_span_status
 
 TYPE_CHECKING = False
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite.scope import Scope
+    from sentry_lite.tracing._baggage import Baggage
     from sentry_lite.tracing._transaction import Transaction
 
 MAX_SPANS = 1000
@@ -49,7 +51,7 @@ def _epoch(value: Any) -> float:
         return time()
 
 
-class Span:
+class Span(SpanCompat):
     """A timed operation inside a trace."""
 
     __slots__ = (
@@ -81,12 +83,13 @@ class Span:
         sampled: bool | None = None,
         op: str | None = None,
         description: str | None = None,
+        hub: Any = None,  # the official SDK's deprecated hub=/scope=: no effect here
         status: str | None = None,
+        containing_transaction: Transaction | None = None,
         start_timestamp: Any = None,
+        scope: Any = None,
         origin: str = "manual",
         name: str | None = None,
-        containing_transaction: Transaction | None = None,
-        **_ignored: Any,  # scope=, hub=, instrumenter=... of the official SDK: no effect here
     ) -> None:
         if trace_id is None:
             from sentry_lite._ids import new_trace_id
@@ -131,18 +134,18 @@ class Span:
 
     # -- tree ----------------------------------------------------------------------
 
-    def start_child(
-        self,
-        op: str | None = None,
-        name: str | None = None,
-        description: str | None = None,
-        origin: str = "manual",
-        **kwargs: Any,
-    ) -> Span:
-        """A new span under this one, in the same transaction and with its decision."""
+    def start_child(self, instrumenter: str = "sentry", **kwargs: Any) -> Span:
+        """A new span under this one, in the same transaction and with its decision.
+
+        Takes ``op``, ``name`` (or ``description``), ``origin`` and the other ``Span`` fields.
+        """
         child = Span.__new__(Span)
-        child._setup(self.trace_id, self.span_id, self.sampled, self._tx, op,
-                     description if description is not None else name, origin)
+        pop = kwargs.pop
+        description = pop("description", None)
+        name = pop("name", None)
+        child._setup(self.trace_id, self.span_id, self.sampled, self._tx, pop("op", None),
+                     description if description is not None else name,
+                     pop("origin", "manual"))
         if kwargs:
             child._update(kwargs)
         return child
@@ -279,19 +282,18 @@ class Span:
         tx = self._tx
         return tx.get_dynamic_sampling_context() if tx is not None else None
 
-    def to_baggage(self) -> str | None:
-        """The ``baggage`` header value (the transaction's DSC), ``None`` outside one."""
-        dsc = self.get_dynamic_sampling_context()
-        if not dsc:
-            return None
-        from sentry_lite.tracing._headers import format_baggage
-
-        return format_baggage(dsc)
+    def to_baggage(self) -> Baggage | None:
+        """The transaction's ``Baggage`` (its DSC), ``None`` outside a transaction."""
+        tx = self._tx
+        return tx.get_baggage() if tx is not None else None
 
     def iter_headers(self) -> Iterator[tuple[str, str]]:
-        """``("sentry-trace", ...)`` and, inside a transaction, ``("baggage", ...)``."""
+        """``sentry-trace`` and ``baggage`` of this span (nothing outside a transaction)."""
+        tx = self._tx
+        if tx is None:
+            return
         yield "sentry-trace", self.to_traceparent()
-        baggage = self.to_baggage()
+        baggage = tx.get_baggage().serialize()
         if baggage:
             yield "baggage", baggage
 

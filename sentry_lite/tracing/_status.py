@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class SPANSTATUS:
     """The values ``span.set_status()`` accepts."""
@@ -58,15 +60,48 @@ def http_status_to_span_status(code: int) -> str:
     return SPANSTATUS.UNKNOWN_ERROR
 
 
-class TransactionSource:
-    """Where a transaction's name came from (``transaction_info.source``)."""
+def get_span_status_from_http_code(http_status_code: int) -> str:
+    """The official SDK's name for :func:`http_status_to_span_status`."""
+    return http_status_to_span_status(http_status_code)
 
-    CUSTOM = "custom"
-    URL = "url"
-    ROUTE = "route"
-    VIEW = "view"
+
+class TransactionSource(str, Enum):
+    """Where a transaction's name came from (``transaction_info.source``); compares equal to
+    its string value, and ``str()`` gives the value."""
+
     COMPONENT = "component"
+    CUSTOM = "custom"
+    ROUTE = "route"
     TASK = "task"
+    URL = "url"
+    VIEW = "view"
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
-__all__ = ["SPANSTATUS", "TransactionSource", "http_status_to_span_status"]
+# A framework integration's ``transaction_style`` and the source its names have.
+SOURCE_FOR_STYLE = {
+    "endpoint": TransactionSource.COMPONENT,
+    "function_name": TransactionSource.COMPONENT,
+    "handler_name": TransactionSource.COMPONENT,
+    "method_and_path_pattern": TransactionSource.ROUTE,
+    "path": TransactionSource.URL,
+    "route_name": TransactionSource.COMPONENT,
+    "route_pattern": TransactionSource.ROUTE,
+    "uri_template": TransactionSource.ROUTE,
+    "url": TransactionSource.ROUTE,
+}
+
+# Names that may hold ids (raw URLs): not used for sampling, kept out of the DSC.
+LOW_QUALITY_TRANSACTION_SOURCES = [TransactionSource.URL]
+
+
+__all__ = [
+    "LOW_QUALITY_TRANSACTION_SOURCES",
+    "SOURCE_FOR_STYLE",
+    "SPANSTATUS",
+    "TransactionSource",
+    "get_span_status_from_http_code",
+    "http_status_to_span_status",
+]

@@ -10,7 +10,13 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite.scope import Scope
+    from sentry_lite.tracing._baggage import Baggage
 
+_SPAN_ARGS = frozenset(
+    ("trace_id", "span_id", "parent_span_id", "same_process_as_parent", "sampled", "op",
+     "description", "hub", "status", "containing_transaction", "start_timestamp", "scope",
+     "origin", "name")
+)
 
 class Transaction(Span):
     """The root span of a trace in this service: named, sampled, and sent when finished."""
@@ -36,6 +42,8 @@ class Transaction(Span):
         source: str = TransactionSource.CUSTOM,
         **kwargs: Any,
     ) -> None:
+        if kwargs.keys() - _SPAN_ARGS:  # instrumenter=, only_if_parent=...: no effect here
+            kwargs = {key: value for key, value in kwargs.items() if key in _SPAN_ARGS}
         super().__init__(**kwargs)
         self._name = name or ""
         self._source = str(source)
@@ -44,6 +52,10 @@ class Transaction(Span):
         self.sample_rate: float | None = None
         self._sample_rand: float | None = None
         self._dsc: dict[str, str] | None = _incoming_dsc(baggage)
+        if self._dsc is not None and "sample_rand" in self._dsc:
+            from sentry_lite.tracing._sampling import parse_sample_rand
+
+            self._sample_rand = parse_sample_rand(self._dsc["sample_rand"])
         self._contexts: dict[str, Any] = {}
         self._spans: list[Span] = []
         self._overflow = 0
@@ -135,6 +147,12 @@ class Transaction(Span):
             self._dsc = dsc
         return dsc
 
+    def get_baggage(self) -> Baggage:
+        """This trace's ``Baggage`` (frozen: its DSC)."""
+        from sentry_lite.tracing._baggage import Baggage
+
+        return Baggage(dict(self.get_dynamic_sampling_context()), "", False)
+
     # -- finishing -----------------------------------------------------------------
 
     def finish(
@@ -213,6 +231,9 @@ class Transaction(Span):
 def _incoming_dsc(baggage: Any) -> dict[str, str] | None:
     if baggage is None:
         return None
+    if hasattr(baggage, "sentry_items"):  # a Baggage: its Sentry members once frozen
+        items = baggage.sentry_items
+        return {str(k): str(v) for k, v in items.items()} if items and not baggage.mutable else None
     if isinstance(baggage, dict):
         return {str(k): str(v) for k, v in baggage.items()}
     from sentry_lite.tracing._headers import parse_baggage
