@@ -378,7 +378,7 @@ _warned: set[str] = set()
 
 
 def _ours(module: object) -> bool:
-    return isinstance(module, str) and (module == "sentry_lite" or module.startswith("sentry_lite."))
+    return isinstance(module, str) and module.partition(".")[0] == "sentry_lite"
 
 
 def warn_inert_options(options: Options) -> list[str]:
