@@ -377,6 +377,19 @@ class OptionHasNoEffectWarning(UserWarning):
 _warned: set[str] = set()
 
 
+# The _experiments keys sentry_lite acts on (docs/configuration.md, Delivery).
+_EFFECTIVE_EXPERIMENTS = frozenset(
+    {"outbox_path", "transport_compression_level", "transport_pipelining"}
+)
+
+
+def _inert_value(options: Options, name: str) -> Any:
+    value = options[name]
+    if name == "_experiments" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in _EFFECTIVE_EXPERIMENTS}
+    return value
+
+
 def _ours(module: object) -> bool:
     return isinstance(module, str) and module.partition(".")[0] == "sentry_lite"
 
@@ -386,7 +399,7 @@ def warn_inert_options(options: Options) -> list[str]:
 
     Returns every such option of ``options`` (for the debug log), warned now or before.
     """
-    given = [n for n in sorted(INERT_OPTIONS) if options[n] != _DEFAULTS[n]]
+    given = [n for n in sorted(INERT_OPTIONS) if _inert_value(options, n) != _DEFAULTS[n]]
     named = [n for n in given if n not in _warned]
     if not named:
         return given
@@ -401,7 +414,8 @@ def warn_inert_options(options: Options) -> list[str]:
     for name in named:
         _warned.add(name)
         warnings.warn(
-            f"sentry_lite: option {name}={options[name]!r} is accepted but has no effect "
+            f"sentry_lite: option {name}={_inert_value(options, name)!r} is accepted but has "
+            "no effect "
             "(see docs/configuration.md, 'Accepted without effect')",
             OptionHasNoEffectWarning,
             stacklevel=depth,

@@ -19,6 +19,9 @@ def test_init_warns_once_per_inert_option_the_user_passed() -> None:
             sentry_lite.init(profiles_sample_rate=1.0, spotlight=True, enable_logs=False)
             sentry_lite.init(profiles_sample_rate=0.5)  # warned already: said once
             sentry_lite.Client(spotlight=True)
+            # keys of _experiments that do something here are not reported
+            sentry_lite.init(_experiments={"transport_compression_level": 1})
+            sentry_lite.init(_experiments={"transport_compression_level": 1, "other": 2})
         print(repr([(str(w.message), issubclass(w.category, UserWarning),
                      w.category is OptionHasNoEffectWarning, w.filename) for w in seen]))
     """)
@@ -27,7 +30,8 @@ def test_init_warns_once_per_inert_option_the_user_passed() -> None:
                           check=True, env=env)
     seen = eval(done.stdout)
     assert [message.split()[2].split("=")[0] for message, *_ in seen] == [
-        "profiles_sample_rate", "spotlight"]  # enable_logs=False is the default: nothing to say
+        "profiles_sample_rate", "spotlight", "_experiments"]  # enable_logs=False: the default
+    assert "_experiments={'other': 2}" in seen[2][0]
     assert seen[0][0].startswith("sentry_lite: option profiles_sample_rate=1.0 is accepted but")
     assert all(visible and ours and where == "<string>" for _, visible, ours, where in seen)
 
