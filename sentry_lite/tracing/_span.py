@@ -6,7 +6,9 @@ finish (at most ``MAX_SPANS``; the rest are counted as ``buffer_overflow``).
 
 ``with span:`` makes the span the active one for the block: a fork of the current scope holding
 the span is installed in the context variable, so concurrent asyncio tasks and threads each see
-their own active span, and the previous one comes back at exit.
+their own active span, and the previous one comes back at exit. Under ``use_scope(scope)`` the
+span is also set on that scope (``scope.span``), as the official SDK does: the caller chose to
+share that scope object.
 """
 
 from __future__ import annotations
