@@ -92,11 +92,14 @@ def importers_of_official_sdk() -> list[str]:
     official = list(_official_modules().values())
     if not official:
         return []
-    return sorted(
-        name
-        for name, module in list(sys.modules.items())
-        if not _is_alias_name(name) and _holds_official(module, official)
-    )
+    found = []
+    for name, module in list(sys.modules.items()):
+        try:
+            if not _is_alias_name(name) and _holds_official(module, official):
+                found.append(name)
+        except Exception:  # an odd object in sys.modules: not what we look for
+            continue
+    return sorted(found)
 
 
 def _already_imported_message(official: dict[str, ModuleType]) -> str:
@@ -205,8 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sentry_lite.alias [-m module | script] args...``: run with the alias."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help") or args == ["-m"]:
-        print(_USAGE)
-        return 0 if args and args[0] in ("-h", "--help") else 2
+        asked = bool(args) and args[0] in ("-h", "--help")
+        print(_USAGE, file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     import runpy
 
     install_as_sentry_sdk()
