@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite import integrations
+    from sentry_lite.alias import install_as_sentry_sdk
     from sentry_lite.client import Client
     from sentry_lite.transport import HttpTransport, Transport
 
@@ -68,19 +69,36 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
     "integrations": ("sentry_lite.integrations", None),
     "Hub": ("sentry_lite.hub", "Hub"),
+    "install_as_sentry_sdk": ("sentry_lite.alias", "install_as_sentry_sdk"),
 }
 
 
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
-        raise AttributeError(f"module 'sentry_lite' has no attribute {name!r}")
+        # A submodule (``sentry_lite.transport``, ``.utils``...), as the official SDK
+        # exposes them: imported on first access.
+        return _submodule(name)
     import importlib
 
     module = importlib.import_module(target[0])
     value = module if target[1] is None else getattr(module, target[1])
     globals()[name] = value
     return value
+
+
+def _submodule(name: str) -> Any:
+    missing = AttributeError(f"module 'sentry_lite' has no attribute {name!r}")
+    if name.startswith("_") or not name.isidentifier():
+        raise missing
+    import importlib
+
+    try:
+        return importlib.import_module(f"sentry_lite.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"sentry_lite.{name}":
+            raise
+    raise missing
 
 
 __all__ = [
@@ -107,6 +125,7 @@ __all__ = [
     "get_isolation_scope",
     "get_traceparent",
     "init",
+    "install_as_sentry_sdk",
     "integrations",
     "is_initialized",
     "isolation_scope",

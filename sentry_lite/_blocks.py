@@ -20,6 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
+    from typing import Any
 
     from sentry_lite.scope import Scope
 
@@ -114,8 +115,32 @@ class _IsolationBlock(_ForkOnEnter):
 
 
 def use_scope(scope: Scope) -> _Use:
-    """``with use_scope(scope):``: make ``scope`` the current scope for the block."""
-    return _Use(scope)
+    """``with use_scope(scope):``: make ``scope`` the current scope for the block.
+
+    A span entered in the block is also set on ``scope`` itself (``scope.span``), as the
+    official SDK does: the caller chose to share that object.
+    """
+    return _Pin(scope)
+
+
+# The scope use_scope() installed in this context: spans entered while it is the current
+# scope show on it (other current scopes are forked, so concurrent tasks stay apart).
+_pinned_var: ContextVar[Scope | None] = ContextVar("sentry_lite_pinned_scope", default=None)
+
+
+class _Pin(_Use):
+    __slots__ = ("_pin_token",)
+
+    def __enter__(self) -> Scope:
+        self._pin_token = _pinned_var.set(self._current)
+        return super().__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        super().__exit__(*exc)
+        try:
+            _pinned_var.reset(self._pin_token)
+        except (ValueError, RuntimeError):
+            _restore(_pinned_var, self._pin_token)
 
 
 def use_isolation_scope(isolation_scope: Scope) -> _Use:

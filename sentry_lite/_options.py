@@ -368,3 +368,56 @@ def validate(options: Options) -> None:
         setattr(options, name, list(value))
     if options.dsn is not None and not isinstance(options.dsn, str):
         raise ValueError(f"Option dsn must be a string, got {options.dsn!r}")
+
+
+class OptionHasNoEffectWarning(UserWarning):
+    """An option ``init()`` accepted for compatibility does nothing in sentry_lite (yet)."""
+
+
+_warned: set[str] = set()
+
+
+# The _experiments keys sentry_lite acts on (docs/configuration.md, Delivery).
+_EFFECTIVE_EXPERIMENTS = frozenset(
+    {"outbox_path", "transport_compression_level", "transport_pipelining"}
+)
+
+
+def _inert_value(options: Options, name: str) -> Any:
+    value = options[name]
+    if name == "_experiments" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in _EFFECTIVE_EXPERIMENTS}
+    return value
+
+
+def _ours(module: object) -> bool:
+    return isinstance(module, str) and module.partition(".")[0] == "sentry_lite"
+
+
+def warn_inert_options(options: Options) -> list[str]:
+    """Warn once per process for each option in INERT_OPTIONS given a non-default value.
+
+    Returns every such option of ``options`` (for the debug log), warned now or before.
+    """
+    given = [n for n in sorted(INERT_OPTIONS) if _inert_value(options, n) != _DEFAULTS[n]]
+    named = [n for n in given if n not in _warned]
+    if not named:
+        return given
+    import sys
+    import warnings
+
+    depth = 2  # point the warning at the code calling init() / Client()
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
+        depth += 1
+        frame = frame.f_back
+    for name in named:
+        _warned.add(name)
+        warnings.warn(
+            f"sentry_lite: option {name}={_inert_value(options, name)!r} is accepted but has "
+            "no effect "
+            "(see docs/configuration.md, 'Accepted without effect')",
+            OptionHasNoEffectWarning,
+            stacklevel=depth,
+        )
+    return given

@@ -21,8 +21,7 @@ from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._ids import new_event_id
 from sentry_lite._merge import apply_scopes
-from sentry_lite._options import _DEFAULTS as DEFAULTS
-from sentry_lite._options import INERT_OPTIONS, Options, build_options
+from sentry_lite._options import Options, build_options, warn_inert_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
 from sentry_lite.transport import make_transport
 
@@ -140,10 +139,8 @@ class Client(BaseClient):
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
         self.integrations: dict[str, Integration] = {}
-        if self._debug:
-            for name in sorted(INERT_OPTIONS):
-                if options[name] != DEFAULTS[name]:
-                    self.log_debug(f"option {name} is accepted but has no effect in sentry_lite")
+        for name in warn_inert_options(options):  # a warning once per process, per option
+            self.log_debug(f"option {name} is accepted but has no effect in sentry_lite")
         from sentry_lite.integrations import setup_from_options  # the layer above the client
 
         self.integrations = setup_from_options(options, self.log_debug)

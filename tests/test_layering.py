@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sentry_lite"
 LEAVES = (
     "sentry_lite.types",
     "sentry_lite.consts",
+    "sentry_lite.alias",
     "sentry_lite._options",
     "sentry_lite._dsn",
     "sentry_lite._log",

@@ -85,6 +85,26 @@ def _parse_time(text: str) -> float:
     return epoch_seconds(parsed)
 
 
+def _rfc3339(text: str) -> str | None:
+    """An ISO-8601 date-time string as RFC 3339 in UTC with microseconds (None if not one).
+
+    This is the form the official SDK sends for a string timestamp; a naive time is local
+    time, as Python reads it. Numbers in a string are left to :func:`epoch_seconds`.
+    """
+    text = text.strip()
+    if not text or text[0] not in "0123456789" or "-" not in text[:8]:
+        return None
+    from datetime import datetime, timezone
+
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text).astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else safe_repr(value, 1024)
 
@@ -107,10 +127,14 @@ def prepare_breadcrumb(
         record["level"] = normalize_level(level, "info")
     if "timestamp" in record:
         when = record["timestamp"]
-        if type(when) is not float or not 0 <= when < _LATEST:
-            when = epoch_seconds(when)
-        # microseconds, as Sentry keeps them; the float's last digit is noise to gzip
-        record["timestamp"] = round(when, 6)
+        text = _rfc3339(when) if type(when) is str else None
+        if text is not None:
+            record["timestamp"] = text  # an ISO-8601 string goes out as the official SDK sends it
+        else:
+            if type(when) is not float or not 0 <= when < _LATEST:
+                when = epoch_seconds(when)
+            # microseconds, as Sentry keeps them; the float's last digit is noise to gzip
+            record["timestamp"] = round(when, 6)
     limit = (options.max_value_length if options is not None else None) or DEFAULT_MAX_VALUE_LENGTH
     meta: dict[str, Any] = {}
     message = record.get("message")

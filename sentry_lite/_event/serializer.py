@@ -45,6 +45,21 @@ _REQUEST_BAGS = ("headers", "cookies", "env", "data")
 _REQUEST_TEXT = ("url", "method", "fragment", "api_target", "inferred_content_type")
 
 
+def event_level(level: Any) -> Any:
+    """The level an event is sent with.
+
+    The official SDK sends what it was given. Relay reads the five levels, "critical" and
+    Python's logging numbers; it would turn "WARNING" or "warn" into "error", so known
+    levels in another case or under an alias are normalized. Any other string goes out as
+    given (Relay keeps it in the event's processing errors); a non-string becomes "error".
+    """
+    if type(level) is int:
+        return level
+    if isinstance(level, str):
+        return normalize_level(level, "") or level
+    return "error"
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -213,8 +228,8 @@ class _EventSerializer:
             if value is not None and (type(value) is not str or len(value) > self.limit):
                 record[key] = self.text(value, (key,))
         level = record.get("level")
-        if level is not None:
-            record["level"] = normalize_level(level, "error")
+        if level is not None and type(level) is not int:
+            record["level"] = event_level(level)
         when = record.get("timestamp")
         if when is not None and not isinstance(when, (int, float, str)):
             record["timestamp"] = epoch_seconds(when)  # a datetime given to capture_event

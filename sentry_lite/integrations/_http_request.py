@@ -262,6 +262,8 @@ class ServerRequest:
     def process(self, event: Event, hint: Hint) -> Event:
         """Event processor of the request's isolation scope: add the request's data."""
         is_error = event.get("type") != "transaction"
+        if is_error and "exception" in event:
+            self.reported = True  # an error is reported: the failed status needs no event
         if is_error and self.route_name is not None and event.get("transaction") == self.name:
             event["transaction"] = self.route_name
             event["transaction_info"] = {"source": self.route_source or SOURCE_URL}

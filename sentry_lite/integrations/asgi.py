@@ -5,9 +5,11 @@ arrives), continues the trace of incoming ``sentry-trace`` / ``baggage`` headers
 tracing on, is an ``http.server`` (``websocket.server``) transaction whose status comes
 from the ``http.response.start`` message. An exception escaping the application is
 captured (``mechanism: asgi, handled: false``) and re-raised; a response status in
-``failed_request_status_codes`` (500-599) that no captured error explains is reported.
+``failed_request_status_codes`` (500-599) is reported unless an error with an exception was
+captured during the request (by anyone: the official SDK's middleware sends that one only).
 
-The transaction is named after the URL path until the application's router tells more:
+The transaction is named after the URL (``http://127.0.0.1:8000/path``, the server's address
+as the official SDK names it) until the application's router tells more:
 Starlette-style routers leave the matched route (``scope["route"]``) and endpoint
 (``scope["endpoint"]``) in the ASGI scope, read by ``transaction_style`` (``"url"``: the
 route's path template, ``"endpoint"``: the endpoint's qualified name) when the response
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
 # The ASGI scope key under which a request's state is kept (nested middlewares find it).
 STATE_KEY = "sentry_lite.request"
 TRANSACTION_STYLES = ("endpoint", "url")
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 _TRACE = b"sentry-trace"
 _BAGGAGE = b"baggage"
 _FORM = "application/x-www-form-urlencoded"
@@ -122,6 +125,24 @@ def route_name(asgi_scope: AsgiScope, style: str, app_root: str) -> tuple[str, s
     return prefix + path, SOURCE_ROUTE
 
 
+def url_name(asgi_scope: AsgiScope) -> str:
+    """The name of a request no router named: its URL, as the official SDK builds it.
+
+    Scheme, the server's own address (the port unless the scheme's default) and the full
+    path; not the Host header, which the client chooses.
+    """
+    websocket = asgi_scope.get("type") == "websocket"
+    scheme = asgi_scope.get("scheme") or ("ws" if websocket else "http")
+    path = (asgi_scope.get("root_path") or "") + (asgi_scope.get("path") or "/")
+    server = asgi_scope.get("server")
+    if not server:
+        return path
+    host, port = server[0], server[1]
+    if port is None or port == _DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}{path}"
+    return f"{scheme}://{host}:{port}{path}"
+
+
 def endpoint_name(endpoint: Any) -> str:
     func = getattr(endpoint, "func", None)  # functools.partial
     if func is not None:
@@ -180,7 +201,7 @@ class AsgiRequest(ServerRequest):
             client,
             settings,
             method,
-            asgi_scope.get("path") or "/",
+            url_name(asgi_scope),
             trace_carrier(asgi_scope.get("headers")),
             {"asgi_scope": asgi_scope},
         )
@@ -290,7 +311,7 @@ class AsgiRequest(ServerRequest):
         env: dict[str, str] = {}
         return build_request(
             self.method,
-            build_url(scheme, host, self.name),
+            build_url(scheme, host, scope.get("path") or "/"),
             query.decode("latin-1") if isinstance(query, bytes) else str(query),
             headers,
             env,
@@ -486,4 +507,5 @@ __all__ = [
     "endpoint_name",
     "route_name",
     "run_asgi",
+    "url_name",
 ]

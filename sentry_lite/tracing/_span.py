@@ -6,7 +6,9 @@ finish (at most ``MAX_SPANS``; the rest are counted as ``buffer_overflow``).
 
 ``with span:`` makes the span the active one for the block: a fork of the current scope holding
 the span is installed in the context variable, so concurrent asyncio tasks and threads each see
-their own active span, and the previous one comes back at exit.
+their own active span, and the previous one comes back at exit. Under ``use_scope(scope)`` the
+span is also set on that scope (``scope.span``), as the official SDK does: the caller chose to
+share that scope object.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 MAX_SPANS = 1000
 
 _scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
+_blocks_module: list[ModuleType] = []  # sentry_lite._blocks, likewise
 
 
 def _scopes() -> ModuleType:
@@ -39,6 +42,16 @@ def _scopes() -> ModuleType:
 
         _scope_module.append(sentry_lite.scope)
     return _scope_module[0]
+
+
+def _pinned_scope() -> Scope | None:
+    """The scope ``use_scope()`` installed in this context, if any."""
+    if not _blocks_module:
+        import sentry_lite._blocks
+
+        _blocks_module.append(sentry_lite._blocks)
+    pinned: Scope | None = _blocks_module[0]._pinned_var.get()
+    return pinned
 
 
 def _epoch(value: Any) -> float:
@@ -58,6 +71,7 @@ class Span(SpanCompat):
         "_data",
         "_measurements",
         "_perf",
+        "_pinned",
         "_tags",
         "_token",
         "_tx",
@@ -129,6 +143,7 @@ class Span(SpanCompat):
         self._data: dict[str, Any] | None = None
         self._measurements: dict[str, Any] | None = None
         self._token: Token[Any] | None = None
+        self._pinned: tuple[Scope, Any] | None = None  # (scope, its span before this one)
         self.start_timestamp = time()
         self._perf = perf_counter()
 
@@ -247,6 +262,12 @@ class Span(SpanCompat):
             parent = scopes.get_current_scope()
         scope = parent.fork()
         scope._span = self
+        pinned = _pinned_scope()
+        if pinned is not None and (pinned is parent or pinned._span is parent._span is not None):
+            # The caller chose this scope object (use_scope): it shows the innermost span
+            # entered under it, as in the official SDK; other scopes stay untouched.
+            self._pinned = (pinned, pinned._span)
+            pinned._span = self
         self._entered(scope)
         self._token = var.set(scope)
         return self
@@ -268,6 +289,9 @@ class Span(SpanCompat):
             token, self._token = self._token, None
             if token is not None:
                 _restore(_scopes()._current_var, token)
+            pinned, self._pinned = self._pinned, None
+            if pinned is not None and pinned[0]._span is self:
+                pinned[0]._span = pinned[1]
 
     # -- propagation ---------------------------------------------------------------
 

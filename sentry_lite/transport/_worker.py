@@ -70,6 +70,9 @@ if hasattr(os, "register_at_fork"):
 class BackgroundWorker:
     """One daemon thread, started lazily, running jobs from a bounded queue."""
 
+    # flush(callback=...) tells the user it waits only after this many seconds
+    noticeable_wait = 0.1
+
     def __init__(
         self,
         queue_size: int = 100,
@@ -235,23 +238,37 @@ class BackgroundWorker:
         """Wait up to ``timeout`` seconds for the queue (and deferred work) to drain.
 
         Deferred work is tried once at once. Returns True when nothing is left.
-        ``callback(pending, timeout)`` is called first when there is something to wait for.
+        ``callback(pending, timeout)`` is called only when the wait is noticeable: when the
+        work is not done after ``noticeable_wait`` seconds (as the official SDK does).
         """
         deadline = self._clock() + max(timeout, 0.0)
         with self._cond:
             if self.killed or self._idle() or threading.current_thread() is self._thread:
                 return self._idle()  # (a job flushing its own worker would wait for itself)
-            pending = self.pending()
-        if callback is not None:
-            try:
-                callback(pending, timeout)
-            except Exception as exc:
-                self._report(exc)
+        if callback is None:
+            self._flush_until(deadline, None)
+        else:
+            first = min(deadline, self._clock() + self.noticeable_wait)
+            wanted = self._flush_until(first, None)
+            with self._cond:
+                pending = 0 if self._idle() else self.pending()
+            if pending:
+                try:
+                    callback(pending, timeout)
+                except Exception as exc:
+                    self._report(exc)
+                self._flush_until(deadline, wanted)
         with self._cond:
-            self._force_seq += 1
-            wanted = self._force_seq
-            if self._queue or self._overflow or self._retry is not None:
-                self._ensure_thread()
+            return self._idle()
+
+    def _flush_until(self, deadline: float, wanted: int | None) -> int:
+        """Force the work through until ``deadline``; ``wanted`` continues a flush."""
+        with self._cond:
+            if wanted is None:
+                self._force_seq += 1
+                wanted = self._force_seq
+                if self._queue or self._overflow or self._retry is not None:
+                    self._ensure_thread()
             if not self.is_alive and self._cannot_start:
                 inline = True
             else:
@@ -260,8 +277,7 @@ class BackgroundWorker:
                 self._wait(deadline, wanted)
         if inline:
             self._drain_inline(deadline)
-        with self._cond:
-            return self._idle()
+        return wanted
 
     def _wait(self, deadline: float, wanted: int) -> None:
         while not self._idle():

@@ -57,11 +57,30 @@ def test_levels_are_ones_sentry_knows(given: Any, level: str) -> None:
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [(5, 5.0), (1.5, 1.5), ("1700000000.5", 1700000000.5),
-     ("2024-01-02T03:04:05Z", 1704164645.0), ("2024-01-02T03:04:05", 1704164645.0)],
+    [(5, 5.0), (1.5, 1.5), ("1700000000.5", 1700000000.5)],
 )  # fmt: skip
 def test_timestamps_become_epoch_seconds(given: Any, expected: float) -> None:
     assert prepared({"timestamp": given})["timestamp"] == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("2024-01-02T03:04:05Z", "2024-01-02T03:04:05.000000Z"),
+     ("2024-01-02T05:04:05.25+02:00", "2024-01-02T03:04:05.250000Z"),
+     ("2024-01-02", "2024-01-02T00:00:00.000000Z")],
+)  # fmt: skip
+def test_iso_timestamps_go_out_in_rfc3339_as_the_official_sdk_sends_them(
+    given: str, expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "UTC")  # a naive time is local time, as Python reads it
+    time.tzset()
+    try:
+        assert prepared({"timestamp": given})["timestamp"] == expected
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize("junk", ["yesterday", -5, float("nan"), 10**40, [1], None])

@@ -89,9 +89,13 @@ def test_personal_request_data_is_kept_with_send_default_pii() -> None:
 
 
 @pytest.mark.parametrize(
-    ("level", "expected"), [("warn", "warning"), ("FATAL", "fatal"), ("bogus", "error")]
+    ("level", "expected"),
+    [("warn", "warning"), ("FATAL", "fatal"), ("custom", "custom"), (20, 20), (None, None),
+     (1.5, "error")],
 )
-def test_event_levels_are_normalized(level: str, expected: str) -> None:
+def test_event_levels_are_normalized(level: Any, expected: Any) -> None:
+    # known levels in another spelling are normalized (Relay would read them as "error");
+    # other strings and logging numbers go out as given, as the official SDK sends them
     assert serialized({"level": level})["level"] == expected
 
 

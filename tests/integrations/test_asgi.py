@@ -54,6 +54,13 @@ async def app(scope: Any, receive: Any, send: Any) -> None:
     if path == "/body":
         await read_body(receive)
         raise Boom("after reading the body")
+    if path == "/handled":
+        try:
+            raise Boom("the application reported it")
+        except Boom:
+            sentry_lite.capture_exception()
+        await respond(send, 500, b"sorry")
+        return
     if path == "/unavailable":
         await respond(send, 503, b"come back later")
         return
@@ -78,7 +85,8 @@ def test_an_error_arrives_with_the_request_and_handled_false(served, sentry_serv
     (exception,) = event["exception"]["values"]
     assert exception["type"] == "Boom"
     assert exception["mechanism"] == {"type": "asgi", "handled": False}
-    assert event["transaction"] == "/boom"
+    # no router: named by the URL with the server's own address, as the official SDK does
+    assert event["transaction"] == f"{base}/boom"
     assert event["transaction_info"] == {"source": "url"}
     req = event["request"]
     assert req["method"] == "GET"
@@ -86,7 +94,7 @@ def test_an_error_arrives_with_the_request_and_handled_false(served, sentry_serv
     assert req["query_string"] == "q=1"
     assert req["headers"]["X-Custom"] == "yes"
     (tx,) = sentry_server.transactions
-    assert tx["transaction"] == "/boom"
+    assert tx["transaction"] == f"{base}/boom"
     assert tx["contexts"]["trace"]["op"] == "http.server"
     assert tx["contexts"]["trace"]["status"] == "internal_error"
     assert tx["request"]["url"] == "http://app.test/boom"
@@ -170,7 +178,7 @@ def test_failed_status_codes_are_reported_as_configured(served, sentry_server) -
     delivered(sentry_server, events=1)
     (event,) = sentry_server.events
     assert event["message"] == "HTTP 503 Service Unavailable"
-    assert event["transaction"] == "/unavailable"
+    assert event["transaction"] == f"{base}/unavailable"
 
     sentry_server.clear()
     quiet = {"failed_request_status_codes": {500}}
@@ -179,6 +187,18 @@ def test_failed_status_codes_are_reported_as_configured(served, sentry_server) -
         request(base, "/boom")
     delivered(sentry_server, events=1)
     assert [e["exception"]["values"][0]["type"] for e in sentry_server.events] == ["Boom"]
+
+
+def test_a_500_whose_error_was_captured_is_reported_once(served, sentry_server) -> None:
+    # The official middleware sends the exception event only; the failed status adds
+    # nothing once an error of the request was reported (here by the application itself).
+    with served() as base:
+        assert request(base, "/handled").status == 500
+        assert request(base, "/boom").status == 500
+    delivered(sentry_server, events=2)
+    assert sorted(e["exception"]["values"][0]["type"] for e in sentry_server.events) == [
+        "Boom", "Boom"]
+    assert not [e for e in sentry_server.events if "message" in e]
 
 
 def test_the_body_the_application_read_is_sent_within_limits(served, sentry_server) -> None:

@@ -86,3 +86,20 @@ def test_the_message_shows_even_when_the_transport_came_after_the_first_init(pyt
     assert result.returncode == 0, result.stderr
     assert len(events) == 3
     assert "sentry_lite: sending" in result.stderr
+
+
+def test_a_quick_delivery_at_exit_says_nothing(python) -> None:
+    # The message is for a wait the user notices; here the grace period is made long enough
+    # that the quick loopback server always answers within it.
+    with LoopbackServer() as server:
+        code = (
+            "from sentry_lite.transport._worker import BackgroundWorker\n"
+            "BackgroundWorker.noticeable_wait = 30.0\n"
+            + f"DSN = {server.dsn!r}\n"
+            + SCRIPT.replace("OPTIONS", "")
+        )
+        result = python(code)
+        events = server.events
+    assert result.returncode == 0, result.stderr
+    assert len(events) == 3
+    assert "sentry_lite: sending" not in result.stderr

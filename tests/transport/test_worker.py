@@ -86,6 +86,31 @@ def test_flush_gives_up_after_its_timeout_and_reports_pending() -> None:
         worker.kill()
 
 
+def test_flush_tells_only_when_the_wait_is_noticeable() -> None:
+    # The official SDK calls the callback (the "sending N pending events" message at exit)
+    # only when the work is not done after a short grace period.
+    worker = BackgroundWorker()
+    worker.noticeable_wait = 60.0  # far longer than a job that does nothing takes
+    calls: list[tuple[int, float]] = []
+    try:
+        worker.submit(lambda: None)
+        assert worker.flush(120, lambda *a: calls.append(a)) is True
+        assert calls == []  # done within the grace period: nothing said
+        worker.noticeable_wait = 0.01
+        gate = Gate()
+        worker.submit(gate)
+        assert gate.entered.wait(10)
+
+        def told(pending: int, timeout: float) -> None:
+            calls.append((pending, timeout))
+            gate.opened.set()  # the job can end only after the user was told
+
+        assert worker.flush(30, told) is True
+        assert calls == [(1, 30)]
+    finally:
+        worker.kill()
+
+
 def test_kill_drops_queued_jobs_and_refuses_new_ones() -> None:
     worker = BackgroundWorker()
     gate = Gate()
