@@ -61,11 +61,12 @@ def reexported(name: str) -> Any:
     target = _ELSEWHERE.get(name)
     if target is None:
         return None
-    import importlib
+    from sentry_lite._reexport import find
 
     try:
-        return getattr(importlib.import_module(target[0]), target[1])
-    except (ImportError, AttributeError):
+        return find(target[1], target[0], target[0] + ".continuous_profiler",
+                    target[0] + ".transaction_profiler")
+    except AttributeError:
         return None
 
 

@@ -216,12 +216,12 @@ def end_session() -> None:
 def __getattr__(name: str) -> Any:
     # monitor() is the crons module's (loaded when asked for)
     if name == "monitor":
+        from sentry_lite._reexport import find
+
         try:
-            from sentry_lite.crons import monitor  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
+            return find("monitor", "sentry_lite.crons", "sentry_lite.crons.decorator")
+        except AttributeError:
             pass
-        else:
-            return monitor
     raise AttributeError(f"module 'sentry_lite.api' has no attribute {name!r}")
 
 

@@ -324,11 +324,11 @@ def __getattr__(name: str) -> Any:
     target = _ELSEWHERE.get(name)
     if target is None:
         raise AttributeError(f"module 'sentry_lite.hub' has no attribute {name!r}")
-    import importlib
+    from sentry_lite._reexport import find
 
     try:
-        value = getattr(importlib.import_module(target[0]), target[1])
-    except (ImportError, AttributeError):
+        value = find(target[1], target[0])
+    except AttributeError:
         raise AttributeError(f"module 'sentry_lite.hub' has no attribute {name!r}") from None
     globals()[name] = value
     return value

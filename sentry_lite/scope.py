@@ -502,6 +502,8 @@ class Scope(ScopeCompat):
             self._tags.update(tags)
         if fingerprint is not None:
             self._fingerprint = list(fingerprint)
+        if attributes:
+            self.set_attributes(attributes)
 
     def apply_to_event(
         self, event: Event, hint: Hint, options: Any = None

@@ -183,11 +183,11 @@ def __getattr__(name: str) -> Any:
     module = _ELSEWHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'sentry_lite.traces' has no attribute {name!r}")
-    import importlib
+    from sentry_lite._reexport import find
 
     try:
-        value = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
+        value = find(name, module, module + ".continuous_profiler")
+    except AttributeError:
         raise AttributeError(f"module 'sentry_lite.traces' has no attribute {name!r}") from None
     globals()[name] = value
     return value

@@ -72,11 +72,11 @@ def __getattr__(name: str) -> Any:
         module, attribute = _RENAMED.get(name, (None, name))
     if module is None:
         raise AttributeError(f"module 'sentry_lite.tracing_utils' has no attribute {name!r}")
-    import importlib
+    from sentry_lite._reexport import find
 
     try:
-        value = getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError):
+        value = find(attribute, module)
+    except AttributeError:
         raise AttributeError(
             f"module 'sentry_lite.tracing_utils' has no attribute {name!r}"
         ) from None

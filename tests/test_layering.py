@@ -20,6 +20,7 @@ LEAVES = (
     "sentry_lite._dsn",
     "sentry_lite._log",
     "sentry_lite._ids",
+    "sentry_lite._reexport",
     "sentry_lite.envelope",
     "sentry_lite.attachments",
     "sentry_lite._event",

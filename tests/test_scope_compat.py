@@ -180,3 +180,11 @@ def test_external_propagation_context_registry() -> None:
     finally:
         scope_module.remove_external_propagation_context()
     assert scope_module.get_external_propagation_context() is None
+
+
+def test_update_from_kwargs_takes_attributes() -> None:
+    scope = Scope()
+    scope.update_from_kwargs(tags={"a": "1"}, attributes={"tenant": "acme"})
+    telemetry: dict[str, Any] = {}
+    scope.apply_to_telemetry(telemetry)
+    assert telemetry["attributes"]["tenant"] == "acme"

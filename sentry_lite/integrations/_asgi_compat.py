@@ -198,17 +198,19 @@ _ELSEWHERE = {
 
 def lookup(name: str) -> Any:
     """A name of ``sentry_sdk.integrations.asgi`` that the middleware module does not define."""
-    import importlib
-
     if name in _COMPAT:
         return globals()[name]
     if name == "SEGMENT_SOURCE_FOR_STYLE":
         name, module = "SOURCE_FOR_STYLE", "sentry_lite.traces"
     else:
         module = _ELSEWHERE.get(name, "")
+    from sentry_lite._reexport import find
+
     try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError, ValueError):
+        if not module:
+            raise AttributeError(name)
+        return find(name, module)
+    except AttributeError:
         raise AttributeError(
             f"module 'sentry_lite.integrations.asgi' has no attribute {name!r}"
         ) from None

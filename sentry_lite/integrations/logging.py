@@ -306,11 +306,11 @@ def __getattr__(name: str) -> Any:
         return getattr(_logging_handlers, name)
     module = _ELSEWHERE.get(name)
     if module is not None:
-        import importlib
+        from sentry_lite._reexport import find
 
         try:
-            return getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError):
+            return find(name, module)
+        except AttributeError:
             pass
     raise AttributeError(f"module 'sentry_lite.integrations.logging' has no attribute {name!r}")
 

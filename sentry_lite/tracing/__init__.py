@@ -59,7 +59,7 @@ _LAZY = {
     "is_valid_sample_rate": "sentry_lite.utils",
     "nanosecond_time": "sentry_lite.utils",
     "should_be_treated_as_error": "sentry_lite.utils",
-    "get_profiler_id": "sentry_lite.profiler",
+    "get_profiler_id": "sentry_lite.profiler",  # or its continuous_profiler module
     "logger": "sentry_lite.utils",
 }
 
@@ -68,11 +68,11 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'sentry_lite.tracing' has no attribute {name!r}")
-    import importlib
+    from sentry_lite._reexport import find
 
     try:
-        value = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
+        value = find(name, module)
+    except AttributeError:
         raise AttributeError(f"module 'sentry_lite.tracing' has no attribute {name!r}") from None
     globals()[name] = value
     return value

@@ -152,12 +152,15 @@ def add_source(
 
 def _add_source_if_slow(span: Any, enabled: str, threshold: str) -> None:
     client = _scopes().get_client()
-    if not client.is_active() or span.timestamp is None or span.start_timestamp is None:
+    end, start = span.timestamp, span.start_timestamp  # datetimes (or floats)
+    if not client.is_active() or end is None or start is None:
         return
     options = client.options
     if not options.get(enabled, True):
         return
-    if (span.timestamp - span.start_timestamp) * 1000 <= (options.get(threshold) or 0):
+    elapsed = end - start
+    seconds = elapsed.total_seconds() if hasattr(elapsed, "total_seconds") else elapsed
+    if seconds * 1000 <= (options.get(threshold) or 0):
         return
     add_source(span, options.get("project_root"), options.get("in_app_include"),
                options.get("in_app_exclude"))

@@ -23,6 +23,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from contextvars import ContextVar, Token
+    from datetime import datetime
     from types import ModuleType, TracebackType
     from typing import Any
 
@@ -52,6 +53,10 @@ def _pinned_scope() -> Scope | None:
         _blocks_module.append(sentry_lite._blocks)
     pinned: Scope | None = _blocks_module[0]._pinned_var.get()
     return pinned
+def _utc(epoch: float) -> datetime:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(epoch, timezone.utc)
 
 
 def _epoch(value: Any) -> float:
@@ -69,9 +74,11 @@ class Span(SpanCompat):
 
     __slots__ = (
         "_data",
+        "_end",
         "_measurements",
         "_perf",
         "_pinned",
+        "_start",
         "_tags",
         "_token",
         "_tx",
@@ -82,9 +89,7 @@ class Span(SpanCompat):
         "same_process_as_parent",
         "sampled",
         "span_id",
-        "start_timestamp",
         "status",
-        "timestamp",
         "trace_id",
     )
 
@@ -116,7 +121,7 @@ class Span(SpanCompat):
         self.same_process_as_parent = same_process_as_parent
         self.status = status
         if start_timestamp is not None:
-            self.start_timestamp = _epoch(start_timestamp)
+            self._start = _epoch(start_timestamp)
 
     def _setup(
         self,
@@ -138,13 +143,13 @@ class Span(SpanCompat):
         self.description = description
         self.origin = origin
         self.status = None
-        self.timestamp: float | None = None
+        self._end: float | None = None
         self._tags: dict[str, Any] | None = None
         self._data: dict[str, Any] | None = None
         self._measurements: dict[str, Any] | None = None
         self._token: Token[Any] | None = None
         self._pinned: tuple[Scope, Any] | None = None  # (scope, its span before this one)
-        self.start_timestamp = time()
+        self._start = time()  # epoch seconds; start_timestamp gives a datetime
         self._perf = perf_counter()
 
     # -- tree ----------------------------------------------------------------------
@@ -170,7 +175,7 @@ class Span(SpanCompat):
             if kwargs.get(key) is not None:
                 setattr(self, key, kwargs[key])
         if kwargs.get("start_timestamp") is not None:
-            self.start_timestamp = _epoch(kwargs["start_timestamp"])
+            self._start = _epoch(kwargs["start_timestamp"])
         for key, value in (kwargs.get("tags") or {}).items():
             self.set_tag(key, value)
         for key, value in (kwargs.get("data") or {}).items():
@@ -179,6 +184,25 @@ class Span(SpanCompat):
     @property
     def containing_transaction(self) -> Transaction | None:
         return self._tx
+
+    @property
+    def start_timestamp(self) -> datetime:
+        """When the span started, an aware UTC ``datetime`` (as in the official SDK)."""
+        return _utc(self._start)
+
+    @start_timestamp.setter
+    def start_timestamp(self, value: Any) -> None:
+        self._start = _epoch(value)
+
+    @property
+    def timestamp(self) -> datetime | None:
+        """When the span finished (an aware UTC ``datetime``), ``None`` while it runs."""
+        end = self._end
+        return None if end is None else _utc(end)
+
+    @timestamp.setter
+    def timestamp(self, value: Any) -> None:
+        self._end = None if value is None else _epoch(value)
 
     @property
     def name(self) -> str | None:
@@ -243,12 +267,12 @@ class Span(SpanCompat):
 
     def finish(self, scope: Scope | None = None, end_timestamp: Any = None) -> str | None:
         """Stop the clock (once); a sampled span then joins its transaction."""
-        if self.timestamp is not None:
+        if self._end is not None:
             return None
         if end_timestamp is None:
-            self.timestamp = self.start_timestamp + (perf_counter() - self._perf)
+            self._end = self._start + (perf_counter() - self._perf)
         else:
-            self.timestamp = _epoch(end_timestamp)
+            self._end = _epoch(end_timestamp)
         tx = self._tx
         if tx is not None and self.sampled and tx is not self:
             tx._record(self)
@@ -345,8 +369,8 @@ class Span(SpanCompat):
             "span_id": self.span_id,
             "parent_span_id": self.parent_span_id,
             "same_process_as_parent": self.same_process_as_parent,
-            "start_timestamp": self.start_timestamp,
-            "timestamp": self.timestamp,
+            "start_timestamp": self._start,
+            "timestamp": self._end,
             "origin": self.origin,
         }
         if self.op is not None:

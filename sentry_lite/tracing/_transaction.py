@@ -107,7 +107,7 @@ class Transaction(Span):
         scope._transaction_info = {**scope._transaction_info, "source": self._source}
 
     def _record(self, span: Span) -> None:
-        if self.timestamp is not None:
+        if self._end is not None:
             return  # finished (and sent) already
         spans = self._spans
         if len(spans) < MAX_SPANS:
@@ -159,7 +159,7 @@ class Transaction(Span):
         self, scope: Scope | None = None, end_timestamp: Any = None, *, hub: Any = None
     ) -> str | None:
         """Stop the clock and, if sampled, send the transaction; its event id or ``None``."""
-        if self.timestamp is not None:
+        if self._end is not None:
             return None
         Span.finish(self, scope, end_timestamp)
         if scope is None:
@@ -203,8 +203,8 @@ class Transaction(Span):
             "transaction": self._name or "<unlabeled transaction>",
             "transaction_info": {"source": self._source},
             "contexts": contexts,
-            "start_timestamp": self.start_timestamp,
-            "timestamp": self.timestamp,
+            "start_timestamp": self._start,
+            "timestamp": self._end,
             "spans": [span.to_json() for span in self._spans],
         }
         if self._tags:

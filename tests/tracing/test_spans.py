@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -97,7 +98,7 @@ def test_manual_spans_without_with(sentry_init: Any, sentry_transactions: list[A
     child = tx.start_child(op="step", description="one")
     grandchild = child.start_child(op="sub")
     grandchild.finish()
-    child.finish(end_timestamp=child.start_timestamp + 1)
+    child.finish(end_timestamp=child.start_timestamp + timedelta(seconds=1))
     child.finish()  # a second finish changes nothing
     unfinished = tx.start_child(op="never finished")
     assert tx.finish() is not None
@@ -105,7 +106,8 @@ def test_manual_spans_without_with(sentry_init: Any, sentry_transactions: list[A
     unfinished.finish()  # after the transaction: not part of it
     (event,) = sentry_transactions
     assert [s["span_id"] for s in event["spans"]] == [grandchild.span_id, child.span_id]
-    assert event["spans"][1]["timestamp"] == child.start_timestamp + 1
+    # timestamps are datetimes, as in the official SDK; epoch seconds on the wire
+    assert event["spans"][1]["timestamp"] == child.start_timestamp.timestamp() + 1
 
 
 def test_span_data_tags_status_and_measurements_in_the_payload(
@@ -318,7 +320,8 @@ def test_span_constructor_accepts_the_official_keywords() -> None:
                 trace_id="a" * 32, span_id="b" * 16, start_timestamp=10.0)
     assert (span.description, span.name, span.trace_id, span.span_id) == ("n", "n", "a" * 32,
                                                                           "b" * 16)
-    assert span.start_timestamp == 10.0
+    assert span.start_timestamp == datetime.fromtimestamp(10.0, timezone.utc)
+    assert span.timestamp is None
     assert span.to_traceparent() == f"{'a' * 32}-{'b' * 16}-1"
     assert span.to_baggage() is None
     # as in the official SDK: a span outside any transaction gives no headers
@@ -373,13 +376,22 @@ def test_update_current_span(sentry_init: Any, sentry_transactions: list[Any]) -
 
 
 def test_timestamps_as_datetimes_or_junk_never_raise(sentry_init: Any) -> None:
-    from datetime import datetime, timezone
-
     sentry_init(traces_sample_rate=1.0)
     start = datetime(2030, 1, 1, tzinfo=timezone.utc)
     tx = sentry_lite.start_transaction(name="t", start_timestamp=start)
-    assert tx.start_timestamp == start.timestamp()
+    assert tx.start_timestamp == start
     span = tx.start_child(op="a", start_timestamp="not a time")
     span.finish(end_timestamp=object())
     assert span.timestamp is not None
     assert tx.finish(end_timestamp=start.timestamp() + 2) is not None
+
+
+def test_timestamps_are_aware_datetimes_as_in_the_official_sdk(sentry_init: Any) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="t") as tx, tx.start_child(op="a") as span:
+        assert span.timestamp is None
+    elapsed = span.timestamp - span.start_timestamp  # type: ignore[operator]
+    assert isinstance(elapsed, timedelta) and elapsed.total_seconds() >= 0
+    assert span.start_timestamp.tzinfo is timezone.utc
+    span.timestamp = datetime(2030, 1, 1, tzinfo=timezone.utc)  # settable, as upstream
+    assert span.to_json()["timestamp"] == datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
