@@ -72,6 +72,12 @@ class NonRecordingClient:
     def event_from_error(self, error: Any) -> tuple[Event, Hint] | None:
         return None
 
+    def _capture_log(self, log: Any, scope: Any) -> None:
+        return None
+
+    def _capture_metric(self, metric: Any, scope: Any) -> None:
+        return None
+
     def flush(self, timeout: float | None = None, callback: Any = None) -> None:
         return None
 
@@ -120,6 +126,10 @@ class Client:
             self.transport: Transport | None = _transport_override[-1](options)
         else:
             self.transport = make_transport(options)
+        self.spotlight: Any = None
+        self._telemetry: Any = None  # logs and metrics (sentry_lite._telemetry), made on first use
+        if options.spotlight is not False:
+            self._setup_spotlight()
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
@@ -169,6 +179,46 @@ class Client:
             except Exception:
                 self.log_error("transport.record_lost_event raised")
         self.log_debug(f"dropped an event ({category}): {reason}")
+
+    # -- spotlight, logs and metrics ----------------------------------------------------
+
+    def _setup_spotlight(self) -> None:
+        from sentry_lite._spotlight import setup_spotlight
+
+        setup_spotlight(self)
+
+    def _telemetry_or_none(self) -> Any:
+        telemetry = self._telemetry
+        if telemetry is None and self.transport is not None:
+            from sentry_lite._telemetry import Telemetry
+
+            telemetry = self._telemetry = Telemetry(self, self._send_batch)
+        return telemetry
+
+    def _send_batch(self, envelope: Envelope) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.capture_envelope(envelope)
+
+    def _capture_log(self, log: Any, scope: Scope) -> None:
+        """Batch a log record (the ``Log`` dict ``sentry_lite.logger`` builds)."""
+        telemetry = self._telemetry or self._telemetry_or_none()
+        if telemetry is not None and log is not None:
+            try:
+                telemetry.capture_log(log, scope)
+            except Exception:
+                self.log_error("internal error while capturing a log")
+                self._lost("internal_sdk_error", "log_item")
+
+    def _capture_metric(self, metric: Any, scope: Scope) -> None:
+        """Batch a metric record (the ``Metric`` dict ``sentry_lite.metrics`` builds)."""
+        telemetry = self._telemetry or self._telemetry_or_none()
+        if telemetry is not None and metric is not None:
+            try:
+                telemetry.capture_metric(metric, scope)
+            except Exception:
+                self.log_error("internal error while capturing a metric")
+                self._lost("internal_sdk_error", "trace_metric")
 
     # -- capture -------------------------------------------------------------------
 
@@ -364,6 +414,8 @@ class Client:
             return
         if timeout is None:
             timeout = self.options.shutdown_timeout
+        if self._telemetry is not None:
+            self._telemetry.flush()  # the batched logs and metrics go to the transport first
         try:
             self.transport.flush(timeout, callback)
         except Exception:
@@ -376,6 +428,8 @@ class Client:
         if self.transport is None:
             return
         self.flush(timeout, callback)
+        if self._telemetry is not None:
+            self._telemetry.kill()
         transport, self.transport = self.transport, None
         try:
             transport.kill()
