@@ -62,6 +62,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Transport": ("sentry_lite.transport", "Transport"),
     "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
     "integrations": ("sentry_lite.integrations", None),
+    "logger": ("sentry_lite.logger", None),
+    "metrics": ("sentry_lite.metrics", None),
 }
 
 

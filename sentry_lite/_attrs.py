@@ -7,6 +7,8 @@ object is kept). On the wire each value is ``{"value": v, "type": t}``.
 
 from __future__ import annotations
 
+from math import isfinite
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -29,7 +31,7 @@ def format_attribute(value: Any) -> Any:
     if kind is str or kind is int or kind is bool:
         return value
     if kind is float:
-        return value if value == value and value not in (_INF, -_INF) else str(value)
+        return value if isfinite(value) else str(value)
     if isinstance(value, (list, tuple)):
         if not value:
             return []
@@ -41,8 +43,6 @@ def format_attribute(value: Any) -> Any:
         return _plain(value)
     return _safe_repr(value)
 
-
-_INF = float("inf")
 
 
 def _plain(value: Any) -> Any:

@@ -107,6 +107,7 @@ class Telemetry:
         )
         self.defaults = default_attributes(options)
         self.pii = bool(options.send_default_pii)
+        self.metrics_on = options.enable_metrics is not False
         self.before_send_log = _hook(options, "before_send_log")
         self.before_send_metric = _hook(options, "before_send_metric")
 
@@ -121,6 +122,8 @@ class Telemetry:
         self.batcher.add(self.logs, log)
 
     def capture_metric(self, metric: dict[str, Any], scope: Scope) -> None:
+        if not self.metrics_on:
+            return
         self._enrich(metric, scope)
         hook = self.before_send_metric
         if hook is not None:

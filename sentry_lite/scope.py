@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any, TypeAlias
 
+    from sentry_lite._flags import FlagBuffer
     from sentry_lite.attachments import Attachment
     from sentry_lite.client import Client, NonRecordingClient
     from sentry_lite.types import (
@@ -62,6 +63,7 @@ class Scope:
         "_event_processors",
         "_extras",
         "_fingerprint",
+        "_flags",
         "_last_event_id",
         "_level",
         "_propagation_context",
@@ -105,6 +107,7 @@ class Scope:
         self._error_processors: tuple[ErrorProcessor, ...] = ()
         self._span = None
         self._propagation_context = None
+        self._flags: FlagBuffer | None = None
 
     def fork(self) -> Scope:
         """A copy with its own containers: neither side sees the other's later changes."""
@@ -130,6 +133,7 @@ class Scope:
         new._error_processors = self._error_processors
         new._span = self._span
         new._propagation_context = self._propagation_context
+        new._flags = self._flags.copy() if self._flags is not None else None
         return new
 
     def __copy__(self) -> Scope:
@@ -251,6 +255,17 @@ class Scope:
     @span.setter
     def span(self, span: Any) -> None:
         self._span = span
+
+    @property
+    def flags(self) -> FlagBuffer:
+        """The feature-flag evaluations recorded on this scope (see ``feature_flags``)."""
+        if self._flags is None:
+            from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
+
+            client = self._client or get_client()
+            experiments = getattr(client.options, "_experiments", None) or {}
+            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
+        return self._flags
 
     # -- trace ---------------------------------------------------------------------
 

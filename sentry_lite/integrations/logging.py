@@ -85,13 +85,15 @@ class LoggingIntegration(Integration):
         level: int | str | None = DEFAULT_LEVEL,
         event_level: int | str | None = DEFAULT_EVENT_LEVEL,
         sentry_logs_level: int | str | None = DEFAULT_LEVEL,
+        capture_sentry_logs: bool | None = None,
     ) -> None:
         self.level = _level_number(level, "level")
         self.event_level = _level_number(event_level, "event_level")
         wanted = [n for n in (self.level, self.event_level) if n is not None]
         self._lowest = min(wanted) if wanted else None
-        # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
-        self.sentry_logs_level = sentry_logs_level
+        # records at this level and above become Sentry Logs (with enable_logs=True)
+        self.sentry_logs_level = _level_number(sentry_logs_level, "sentry_logs_level")
+        self.capture_sentry_logs = capture_sentry_logs
 
     @staticmethod
     def setup_once() -> None:
@@ -115,6 +117,9 @@ def _install(logging_module: ModuleType) -> None:
             lowest = integration._lowest
             if lowest is not None and record.levelno >= lowest and _recordable(record):
                 _record(integration, record)
+            logs_level = integration.sentry_logs_level
+            if logs_level is not None and record.levelno >= logs_level:
+                _forward_log(record, integration.capture_sentry_logs)
         original(self, record)
 
     patch(LoggingIntegration.identifier, logger_class, "callHandlers", callHandlers)
@@ -212,6 +217,28 @@ def _capture(record: logging.LogRecord) -> None:
     if extras:
         event["extra"] = extras
     get_current_scope().capture_event(event, hint)
+
+
+# -- Sentry Logs (sentry_lite.integrations._sentry_logs, which imports logging) ---------
+
+_SENTRY_LOGS_NAMES = frozenset({
+    "SentryLogsHandler", "ignore_logger_for_sentry_logs", "unignore_logger_for_sentry_logs",
+    "_IGNORED_LOGGERS_SENTRY_LOGS", "SEVERITY_TO_OTEL_SEVERITY",
+})
+
+
+def _forward_log(record: logging.LogRecord, capture: bool | None) -> None:
+    from sentry_lite.integrations._sentry_logs import forward
+
+    forward(record, capture)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SENTRY_LOGS_NAMES:
+        from sentry_lite.integrations import _sentry_logs
+
+        return getattr(_sentry_logs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["LoggingIntegration", "ignore_logger"]
