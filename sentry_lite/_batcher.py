@@ -151,11 +151,11 @@ class Batcher:
             if self._thread is not None:
                 return True
             thread = threading.Thread(target=self._run, name="sentry_lite.batcher", daemon=True)
+            self._thread = thread
             try:
                 thread.start()
             except RuntimeError:  # interpreter shutting down: flush() still sends
-                return True
-            self._thread = thread
+                self._thread = None
         return True
 
     # -- the background side -----------------------------------------------------------

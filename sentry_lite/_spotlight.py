@@ -135,11 +135,11 @@ class SpotlightTransport(Transport):
             if self._thread is not None:
                 return
             thread = threading.Thread(target=self._run, name="sentry_lite.spotlight", daemon=True)
+            self._thread = thread
             try:
                 thread.start()
             except RuntimeError:
-                return
-            self._thread = thread
+                self._thread = None
 
     def _run(self) -> None:
         try:  # integrations leave the SDK's own requests (and urllib3's records) out
