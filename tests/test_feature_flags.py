@@ -68,11 +68,10 @@ def test_transactions_do_not_carry_flags_but_the_span_records_ten(
     sentry_init: Any, sentry_transactions: Any
 ) -> None:
     sentry_init(traces_sample_rate=1.0)
-    with sentry_lite.start_transaction(name="t"):
-        with sentry_lite.start_span(op="work") as span:
-            for n in range(12):
-                add_feature_flag(f"f{n}", True)
-            add_feature_flag("f0", False)  # already on the span: updated
+    with sentry_lite.start_transaction(name="t"), sentry_lite.start_span(op="work") as span:
+        for n in range(12):
+            add_feature_flag(f"f{n}", True)
+        add_feature_flag("f0", False)  # already on the span: updated
     (tx,) = sentry_transactions
     assert "flags" not in tx["contexts"]
     data = next(s for s in tx["spans"] if s["span_id"] == span.span_id)["data"]
