@@ -216,7 +216,7 @@ def telemetry(module: str, params: dict[str, Any]) -> dict[str, Any]:
             exec(loop, namespace)
             best = min(best, (time.thread_time_ns() - start) / n)
             sdk.flush()
-        counts = count_calls(lambda code=code: exec(code, namespace), times=10)
+        counts = count_calls(lambda code=code, ns=namespace: exec(code, ns), times=10)
         counts["py_calls"] -= 1
         result[name] = {"ns": best, **counts}
         sdk.flush()

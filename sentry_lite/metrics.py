@@ -4,7 +4,7 @@ Three kinds, each one record per call (no aggregation in the process, as in the
 official SDK): ``count`` (a counter increment), ``gauge`` (a current value) and
 ``distribution`` (a sample). Each carries the trace it was recorded in (and the span,
 inside one), an optional ``unit`` and attributes. Metrics are batched and sent in the
-background (see docs/metrics.md); nothing is recorded before ``init()``.
+background (see docs/logs.md); nothing is recorded before ``init()``.
 """
 
 from __future__ import annotations
