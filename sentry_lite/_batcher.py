@@ -5,7 +5,8 @@ for the append alone); one daemon thread per batcher, started with the first ite
 turns the buffers into envelope items and hands the envelope to ``send`` (the
 client's transport, which queues it without blocking). A stream is flushed when it
 holds ``flush_at`` items, every ``interval`` seconds, on ``flush()`` (the client's
-flush, at exit) and never twice. Past ``drop_at`` buffered items a new one is
+flush) and at interpreter exit (an ``atexit`` hook, even without the atexit
+integration), and never twice. Past ``drop_at`` buffered items a new one is
 dropped and counted with ``lost(reason, category, quantity)``.
 
 After ``os.fork()`` the child starts with empty buffers, a fresh lock and no thread
@@ -31,12 +32,21 @@ if TYPE_CHECKING:
 FLUSH_INTERVAL = 5.0
 
 _batchers: weakref.WeakSet[Batcher] = weakref.WeakSet()
+_exit_hook: list[bool] = []
 _local = threading.local()
 
 
 def in_batcher() -> bool:
     """True while this thread runs the batcher's own code (re-entry is refused)."""
     return getattr(_local, "busy", False)
+
+
+def _flush_all_at_exit() -> None:
+    # Registered when the first batcher thread starts, so after the transport's own exit
+    # hook: it runs first (atexit is last in, first out) and the transport then sends.
+    for batcher in list(_batchers):
+        if not batcher._closed:
+            batcher.flush()
 
 
 def _after_fork_in_child() -> None:
@@ -147,6 +157,11 @@ class Batcher:
     def _start(self) -> bool:
         if self._closed:
             return False
+        if not _exit_hook:
+            import atexit
+
+            _exit_hook.append(True)
+            atexit.register(_flush_all_at_exit)
         with self._lock:
             if self._thread is not None:
                 return True

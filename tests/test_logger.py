@@ -197,3 +197,38 @@ def test_logs_have_the_official_wire_shape() -> None:
     theirs = run_items("sentry_sdk", code.replace("{module}", "sentry_sdk"))
     assert shape(mine) == shape(theirs)
     assert mine[0]["headers"]["type"] == "log" and mine[0]["payload"]["version"] == 2
+
+
+def test_logs_still_buffered_at_exit_are_sent(sentry_server: Any) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sentry_lite\n"
+        "from sentry_lite import logger, metrics\n"
+        f"sentry_lite.init(dsn={sentry_server.dsn!r})\n"
+        "logger.info('last words')\n"
+        "metrics.count('exits', 1)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sentry_server.wait_for_items("log", 1) and sentry_server.wait_for_items("trace_metric", 1)
+    assert [e["body"] for e in _logs(sentry_server)] == ["last words"]
+
+
+def test_logs_are_sent_at_exit_without_the_atexit_integration(sentry_server: Any) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sentry_lite\n"
+        "from sentry_lite import logger\n"
+        f"sentry_lite.init(dsn={sentry_server.dsn!r}, default_integrations=False)\n"
+        "logger.error('no integrations')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert sentry_server.wait_for_items("log", 1)
+    assert [e["body"] for e in _logs(sentry_server)] == ["no integrations"]
