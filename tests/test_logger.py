@@ -213,7 +213,8 @@ def test_logs_still_buffered_at_exit_are_sent(sentry_server: Any) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    assert sentry_server.wait_for_items("log", 1) and sentry_server.wait_for_items("trace_metric", 1)
+    assert sentry_server.wait_for_items("log", 1)
+    assert sentry_server.wait_for_items("trace_metric", 1)
     assert [e["body"] for e in _logs(sentry_server)] == ["last words"]
 
 
