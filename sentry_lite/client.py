@@ -46,6 +46,7 @@ class NonRecordingClient:
     """The client in place before ``init()``: accepts everything, records nothing."""
 
     recording = False
+    spotlight = None
 
     def __init__(self) -> None:
         self.options = Options()

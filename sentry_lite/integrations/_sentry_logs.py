@@ -76,12 +76,12 @@ def _enabled(client: Any, capture: bool | None) -> bool:
 
 def forward(record: logging.LogRecord, capture: bool | None = None) -> None:
     """Turn ``record`` into a Sentry Log if logs are on; never raises."""
+    client = get_client()
+    if not client.recording or not _enabled(client, capture):
+        return
     if getattr(_local, "busy", False) or in_batcher() or in_sdk_thread():
         return
     if _ignored(record.name):
-        return
-    client = get_client()
-    if not client.recording or not _enabled(client, capture):
         return
     _local.busy = True
     try:
