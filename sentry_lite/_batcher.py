@@ -114,7 +114,8 @@ class Batcher:
         self._interval = interval
         self._on_error = on_error
         self._streams: list[Stream] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # held for an append or a buffer swap only
+        self._sending = threading.Lock()  # held while a batch is encoded and handed over
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -195,22 +196,27 @@ class Batcher:
             _local.busy = was_busy
 
     def _flush_streams(self) -> None:
-        for stream in self._streams:
-            with self._lock:
-                batch = stream.buffer
-                if not batch:
-                    continue
-                stream.buffer = []
-            try:
-                envelope = Envelope(headers={"sent_at": _now_iso()}, items=[stream.item(batch)])
-            except Exception:
-                self._report(f"could not encode a batch of {stream.item_type} items")
-                self._lost("internal_sdk_error", stream.category, len(batch))
-                continue
-            try:
-                self._send(envelope)
-            except Exception:
-                self._report("the transport refused a batch")
+        # One flush at a time: flush() returns only after a batch the thread took is sent.
+        with self._sending:
+            for stream in self._streams:
+                self._flush_stream(stream)
+
+    def _flush_stream(self, stream: Stream) -> None:
+        with self._lock:
+            batch = stream.buffer
+            if not batch:
+                return
+            stream.buffer = []
+        try:
+            envelope = Envelope(headers={"sent_at": _now_iso()}, items=[stream.item(batch)])
+        except Exception:
+            self._report(f"could not encode a batch of {stream.item_type} items")
+            self._lost("internal_sdk_error", stream.category, len(batch))
+            return
+        try:
+            self._send(envelope)
+        except Exception:
+            self._report("the transport refused a batch")
 
     def pending(self) -> int:
         return sum(len(stream.buffer) for stream in self._streams)
@@ -226,6 +232,7 @@ class Batcher:
 
     def _reset_after_fork(self) -> None:
         self._lock = threading.Lock()
+        self._sending = threading.Lock()
         self._wake = threading.Event()
         self._thread = None
         for stream in self._streams:

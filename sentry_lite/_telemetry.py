@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import platform
 import sys
+import threading
 
 from sentry_lite._attrs import serialize_attributes
 from sentry_lite._batcher import Batcher
@@ -172,6 +173,18 @@ class Telemetry:
 
     def kill(self) -> None:
         self.batcher.kill()
+
+
+_creating = threading.Lock()
+
+
+def telemetry_for(client: Any, send: Callable[[Envelope], None]) -> Telemetry:
+    """``client._telemetry``, made once even when several threads log at the same time."""
+    with _creating:
+        telemetry: Telemetry | None = client._telemetry
+        if telemetry is None:
+            telemetry = client._telemetry = Telemetry(client, send)
+        return telemetry
 
 
 def _scope_attributes(scope: Scope) -> dict[str, Any]:

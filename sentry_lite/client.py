@@ -189,12 +189,11 @@ class Client:
         setup_spotlight(self)
 
     def _telemetry_or_none(self) -> Any:
-        telemetry = self._telemetry
-        if telemetry is None and self.transport is not None:
-            from sentry_lite._telemetry import Telemetry
+        if self._telemetry is None and self.transport is not None:
+            from sentry_lite._telemetry import telemetry_for
 
-            telemetry = self._telemetry = Telemetry(self, self._send_batch)
-        return telemetry
+            return telemetry_for(self, self._send_batch)
+        return self._telemetry
 
     def _send_batch(self, envelope: Envelope) -> None:
         transport = self.transport

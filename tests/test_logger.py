@@ -233,3 +233,46 @@ def test_logs_are_sent_at_exit_without_the_atexit_integration(sentry_server: Any
     assert done.returncode == 0, done.stderr
     assert sentry_server.wait_for_items("log", 1)
     assert [e["body"] for e in _logs(sentry_server)] == ["no integrations"]
+
+
+def test_forwarded_records_have_the_official_wire_shape() -> None:
+    code = """
+    import logging
+    from {module}.integrations.logging import LoggingIntegration
+    sdk.init(dsn="https://key@127.0.0.1:9/1", transport=Keep(), release="r-1",
+             environment="env-1", server_name="host-1", enable_logs=True,
+             default_integrations=False, integrations=[LoggingIntegration()])
+    log = logging.getLogger("shop.orders")
+    log.warning("order %s of %d", "a", 2, extra={"shard": 3, "obj": [1, 2]})
+    log.error("no args")
+    """
+    mine = run_items("sentry_lite", code.replace("{module}", "sentry_lite"))
+    theirs = run_items("sentry_sdk", code.replace("{module}", "sentry_sdk"))
+    assert shape(mine) == shape(theirs)
+    bodies = [entry["body"] for entry in mine[0]["payload"]["items"]]
+    assert bodies == ["order a of 2", "no args"]
+
+
+def test_logs_from_many_threads_are_each_delivered_or_counted_once(
+    sentry_init: Any, sentry_envelopes: Any, sentry_lost: Any
+) -> None:
+    import threading
+
+    sentry_init()
+
+    def work(worker: int) -> None:
+        for n in range(300):
+            logger.info("w{worker} n{n}", worker=worker, n=n)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sentry_lite.flush()
+    bodies = [entry["body"] for e in sentry_envelopes for i in e.items if i.type == "log"
+              for entry in i.payload.json["items"]]
+    dropped = sum(q for reason, cat, q in sentry_lost if cat == "log_item")
+    assert len(bodies) == len(set(bodies))
+    assert len(bodies) + dropped == 1200
+    assert all(reason == "queue_overflow" for reason, cat, _ in sentry_lost if cat == "log_item")
