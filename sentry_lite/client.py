@@ -130,7 +130,9 @@ class Client:
         self.spotlight: Any = None
         self._telemetry: Any = None  # logs and metrics (sentry_lite._telemetry), made on first use
         if options.spotlight is not False:
-            self._setup_spotlight()
+            from sentry_lite._spotlight import setup_spotlight
+
+            setup_spotlight(self)
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
@@ -183,11 +185,6 @@ class Client:
 
     # -- spotlight, logs and metrics ----------------------------------------------------
 
-    def _setup_spotlight(self) -> None:
-        from sentry_lite._spotlight import setup_spotlight
-
-        setup_spotlight(self)
-
     def _telemetry_or_none(self) -> Any:
         if self._telemetry is None and self.transport is not None:
             from sentry_lite._telemetry import telemetry_for
@@ -202,23 +199,24 @@ class Client:
 
     def _capture_log(self, log: Any, scope: Scope) -> None:
         """Batch a log record (the ``Log`` dict ``sentry_lite.logger`` builds)."""
-        telemetry = self._telemetry or self._telemetry_or_none()
-        if telemetry is not None and log is not None:
-            try:
-                telemetry.capture_log(log, scope)
-            except Exception:
-                self.log_error("internal error while capturing a log")
-                self._lost("internal_sdk_error", "log_item")
+        self._capture_record("log_item", log, scope)
 
     def _capture_metric(self, metric: Any, scope: Scope) -> None:
         """Batch a metric record (the ``Metric`` dict ``sentry_lite.metrics`` builds)."""
+        self._capture_record("trace_metric", metric, scope)
+
+    def _capture_record(self, category: str, record: Any, scope: Scope) -> None:
         telemetry = self._telemetry or self._telemetry_or_none()
-        if telemetry is not None and metric is not None:
-            try:
-                telemetry.capture_metric(metric, scope)
-            except Exception:
-                self.log_error("internal error while capturing a metric")
-                self._lost("internal_sdk_error", "trace_metric")
+        if telemetry is None or record is None:
+            return
+        try:
+            if category == "log_item":
+                telemetry.capture_log(record, scope)
+            else:
+                telemetry.capture_metric(record, scope)
+        except Exception:
+            self.log_error(f"internal error while capturing a record ({category})")
+            self._lost("internal_sdk_error", category)
 
     # -- capture -------------------------------------------------------------------
 
