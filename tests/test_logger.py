@@ -14,6 +14,14 @@ DEFAULT_ATTRS = {"sentry.sdk.name", "sentry.sdk.version", "process.runtime.name"
                  "sentry.release"}
 
 
+def _fresh_logger(name: str) -> logging.Logger:
+    """A logger no earlier test (or framework logging config) has disabled or raised."""
+    log = logging.getLogger(name)
+    log.disabled = False
+    log.setLevel(logging.DEBUG)
+    return log
+
+
 def _logs(server: Any) -> list[dict[str, Any]]:
     return [entry for item in server.items_of("log") for entry in item.payload.json["items"]]
 
@@ -26,7 +34,7 @@ def test_a_thousand_logs_and_records_arrive_once_in_a_few_batches(sentry_server:
     sentry_lite.init(dsn=sentry_server.dsn, enable_logs=True, release="r-1",
                      server_name="host-1", send_default_pii=True)
     sentry_lite.set_user({"id": "u-1", "email": "u@example.com", "username": "ann"})
-    app_logger = logging.getLogger("shop.orders")
+    app_logger = _fresh_logger("tests.logs.shop")
     app_logger.setLevel(logging.INFO)
     for n in range(1000):
         logger.info("order {order} paid by {who}", order=n, who="ann")
@@ -55,7 +63,7 @@ def test_a_thousand_logs_and_records_arrive_once_in_a_few_batches(sentry_server:
     assert _value(first, "user.name") == "ann"
     assert _value(first, "sentry.severity_number") == 9
     record = records[0]
-    assert _value(record, "logger.name") == "shop.orders"
+    assert _value(record, "logger.name") == "tests.logs.shop"
     assert _value(record, "sentry.origin") == "auto.log.stdlib"
     assert _value(record, "sentry.message.template") == "record %d of %s"
     assert _value(record, "shard") == 0
@@ -128,7 +136,7 @@ def test_the_sdk_never_logs_about_itself(sentry_init: Any, sentry_envelopes: Any
     sentry_init(enable_logs=True, debug=True)
     logging.getLogger("sentry_lite.errors").warning("internal")
     logging.getLogger("urllib3.connectionpool").warning("pool")
-    logging.getLogger("app").warning("mine")
+    _fresh_logger("tests.logs.mine").warning("mine")
     sentry_lite.flush()
     bodies = [entry["body"] for e in sentry_envelopes for i in e.items if i.type == "log"
               for entry in i.payload.json["items"]]
@@ -141,7 +149,7 @@ def test_records_need_enable_logs_and_respect_the_levels(sentry_init: Any,
 
     sentry_init(integrations=[LoggingIntegration(sentry_logs_level=logging.WARNING)],
                 enable_logs=True)
-    log = logging.getLogger("levels")
+    log = _fresh_logger("tests.logs.levels")
     log.info("too low")
     log.warning("sent")
     sentry_lite.flush()
@@ -165,19 +173,19 @@ def test_sentry_logs_handler_and_ignored_loggers(sentry_init: Any, sentry_envelo
     )
 
     sentry_init(enable_logs=True, default_integrations=False)
-    log = logging.getLogger("handled")
+    log = _fresh_logger("tests.logs.handled")
     log.addHandler(SentryLogsHandler(level=logging.INFO))
     log.propagate = False
     try:
         log.error("via handler %s", "x")
-        ignore_logger_for_sentry_logs("handled")
+        ignore_logger_for_sentry_logs("tests.logs.handled")
         log.error("ignored")
     finally:
         log.handlers.clear()
         log.propagate = True
         from sentry_lite.integrations.logging import unignore_logger_for_sentry_logs
 
-        unignore_logger_for_sentry_logs("handled")
+        unignore_logger_for_sentry_logs("tests.logs.handled")
     sentry_lite.flush()
     logs = [entry for e in sentry_envelopes for i in e.items if i.type == "log"
             for entry in i.payload.json["items"]]
