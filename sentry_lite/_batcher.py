@@ -132,7 +132,7 @@ class Batcher:
     def add(self, stream: Stream, entry: Any) -> bool:
         """Buffer ``entry``; False (and counted) if the stream is full or the batcher closed."""
         if self._thread is None and not self._start():
-            self._drop(stream, entry, "queue_overflow")
+            self.drop(stream, entry, "queue_overflow")
             return False
         with self._lock:
             buffer = stream.buffer
@@ -140,13 +140,14 @@ class Batcher:
             if size < stream.drop_at:
                 buffer.append(entry)
         if size >= stream.drop_at:
-            self._drop(stream, entry, "queue_overflow")
+            self.drop(stream, entry, "queue_overflow")
             return False
         if size + 1 >= stream.flush_at:
             self._wake.set()
         return True
 
-    def _drop(self, stream: Stream, entry: Any, reason: str) -> None:
+    def drop(self, stream: Stream, entry: Any, reason: str) -> None:
+        """Count ``entry`` as lost: one item, and its size in bytes for streams that count bytes."""
         try:
             self._lost(reason, stream.category, 1)
             if stream.byte_category is not None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+    from sentry_lite._batcher import Stream
     from sentry_lite.envelope import Envelope
     from sentry_lite.scope import Scope
 
@@ -116,7 +117,7 @@ class Telemetry:
         self._enrich(log, scope)
         hook = self.before_send_log
         if hook is not None:
-            result = self._run_hook(hook, log, "log_item")
+            result = self._run_hook(hook, log, self.logs)
             if result is None:
                 return
             log = result
@@ -128,21 +129,22 @@ class Telemetry:
         self._enrich(metric, scope)
         hook = self.before_send_metric
         if hook is not None:
-            result = self._run_hook(hook, metric, "trace_metric")
+            result = self._run_hook(hook, metric, self.metrics)
             if result is None:
                 return
             metric = result
         self.batcher.add(self.metrics, metric)
 
-    def _run_hook(self, hook: Any, record: dict[str, Any], category: str) -> Any:
+    def _run_hook(self, hook: Any, record: dict[str, Any], stream: Stream) -> Any:
+        """The hook's answer; a drop is counted (items and bytes, as upstream)."""
         try:
             result = hook(record, {})
         except Exception:
-            self._client.log_error(f"the before_send hook for {category} raised; dropped")
-            self._client._lost("callback_error", category)
+            self._client.log_error(f"before_send hook for {stream.item_type} raised; dropped")
+            self.batcher.drop(stream, record, "callback_error")
             return None
         if not isinstance(result, dict):
-            self._client._lost("before_send", category)
+            self.batcher.drop(stream, record, "before_send")
             return None
         return result
 

@@ -88,6 +88,7 @@ def test_before_send_log_edits_and_drops(sentry_init: Any, sentry_envelopes: Any
     assert log["body"] == "KEEP 1" and log["level"] == "warn"
     assert log["attributes"]["edited"] == {"value": True, "type": "boolean"}
     assert ("before_send", "log_item", 1) in sentry_lost
+    assert any(r == "before_send" and c == "log_byte" and q > 0 for r, c, q in sentry_lost)
 
 
 def test_a_hook_that_raises_drops_the_log_and_the_app_goes_on(sentry_init: Any,
