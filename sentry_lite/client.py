@@ -10,6 +10,7 @@ and every drop is counted by reason for client reports:
 
 from __future__ import annotations
 
+from os import environ
 from time import time
 
 from sentry_lite import _log
@@ -129,7 +130,7 @@ class Client:
             self.transport = make_transport(options)
         self.spotlight: Any = None
         self._telemetry: Any = None  # logs and metrics (sentry_lite._telemetry), made on first use
-        if options.spotlight is not False:
+        if options.spotlight or "SENTRY_SPOTLIGHT" in environ:
             from sentry_lite._spotlight import setup_spotlight
 
             setup_spotlight(self)
