@@ -285,3 +285,20 @@ def test_logs_from_many_threads_are_each_delivered_or_counted_once(
     assert len(bodies) == len(set(bodies))
     assert len(bodies) + dropped == 1200
     assert all(reason == "queue_overflow" for reason, cat, _ in sentry_lost if cat == "log_item")
+
+
+def test_the_older_switches_for_logs(sentry_init: Any, sentry_envelopes: Any) -> None:
+    from sentry_lite.integrations.logging import LoggingIntegration
+
+    log = _fresh_logger("tests.logs.switches")
+    sentry_init(_experiments={"enable_logs": True})  # the experimental spelling
+    log.warning("experiments")
+    sentry_lite.flush()  # this client's batch, before the next init() replaces it
+    sentry_init(enable_logs=True, integrations=[LoggingIntegration(capture_sentry_logs=False)])
+    log.warning("switched off by the integration")
+    sentry_init(integrations=[LoggingIntegration(capture_sentry_logs=True)])
+    log.warning("switched on by the integration")
+    sentry_lite.flush()
+    bodies = [entry["body"] for e in sentry_envelopes for i in e.items if i.type == "log"
+              for entry in i.payload.json["items"]]
+    assert sorted(bodies) == ["experiments", "switched on by the integration"]
