@@ -113,6 +113,12 @@ METRICS = [
     _op("add_breadcrumb", "add_breadcrumb with data", 0.3),
     _op("new_scope", "with new_scope(): set_tag", 0.5),
     _op("isolation_scope", "with isolation_scope(): set_tag", 0.5),
+    Metric("logger_info_ns", "logger.info, 2 parameters (caller's thread CPU)", "ns",
+           "telemetry", ("logger_info", "ns"), ("<=", 0.5),
+           (("py calls", "telemetry", ("logger_info", "py_calls")),), NOOP),
+    Metric("metrics_count_ns", "metrics.count, 1 attribute (caller's thread CPU)", "ns",
+           "telemetry", ("metrics_count", "ns"), ("<=", 0.5),
+           (("py calls", "telemetry", ("metrics_count", "py_calls")),), NOOP),
     Metric(
         "capture_message_us",
         "capture_message, 100 breadcrumbs",

@@ -189,6 +189,40 @@ def ops(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# statement timed in the caller's thread -> name of the metric (telemetry group)
+TELEMETRY = {
+    "logger_info": "sdk.logger.info('order {order} paid by {who}', order=42, who='jane')",
+    "metrics_count": "sdk.metrics.count('orders.paid', 1, attributes={'plan': 'pro'})",
+}
+
+
+def telemetry(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """CPU ns per call in the caller's thread (the batcher's own thread not counted).
+
+    Each run makes ``n`` calls, timed with ``time.thread_time_ns``; the buffer is then
+    flushed (untimed), so that every call takes the normal path, never the overflow one.
+    """
+    sdk = importlib.import_module(module)
+    _init(sdk, params, noop=True)
+    n, repeat = params.get("n", 500), params.get("repeat", 5)
+    result: dict[str, Any] = {}
+    for name, stmt in TELEMETRY.items():
+        code = compile(stmt, name, "exec")
+        namespace = {"sdk": sdk}
+        loop = compile(f"for _ in range({n}):\n    {stmt}", name, "exec")
+        best = float("inf")
+        for _ in range(repeat + 1):  # the first run warms caches up
+            start = time.thread_time_ns()
+            exec(loop, namespace)
+            best = min(best, (time.thread_time_ns() - start) / n)
+            sdk.flush()
+        counts = count_calls(lambda code=code, ns=namespace: exec(code, ns), times=10)
+        counts["py_calls"] -= 1
+        result[name] = {"ns": best, **counts}
+        sdk.flush()
+    return result
+
+
 # -- captures ---------------------------------------------------------------------
 
 
@@ -498,6 +532,7 @@ WORKLOADS = {
     "startup": startup,
     "ops": ops,
     "capture": capture,
+    "telemetry": telemetry,
     "tracing": tracing,
     "framework_request": framework_request,
     "delivery": delivery,

@@ -62,6 +62,7 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
         (3, {"per_tx": 100, "batches": 10, "repeat": 7, "n": 200, "warmup": 20}),
         (1, {"per_tx": 20, "batches": 2, "repeat": 2, "n": 20, "warmup": 3}),
     ),
+    "telemetry": ((3, {"n": 500, "repeat": 7}), (1, {"n": 100, "repeat": 3})),
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),

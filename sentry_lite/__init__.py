@@ -70,6 +70,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "integrations": ("sentry_lite.integrations", None),
     "Hub": ("sentry_lite.hub", "Hub"),
     "install_as_sentry_sdk": ("sentry_lite.alias", "install_as_sentry_sdk"),
+    "logger": ("sentry_lite.logger", None),
+    "metrics": ("sentry_lite.metrics", None),
 }
 
 

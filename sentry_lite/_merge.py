@@ -146,11 +146,23 @@ def apply_scopes(
     if event.get("type") != "transaction":  # as in the official SDK: crumbs go on errors
         limit = options["max_breadcrumbs"] if options is not None else 100
         merge_breadcrumbs(event, scopes, limit, prepare or _noop)
+        if any(scope._flags for scope in scopes):
+            _merge_flags(event, scopes)
     _trace_context(event, scopes)
     attachments = [a for s in scopes for a in s._attachments]
     if attachments:
         hint["attachments"] = attachments + list(hint.get("attachments") or ())
     return _run_processors(event, hint, scopes, client)
+
+
+def _merge_flags(event: Event, scopes: list[Scope]) -> None:
+    from sentry_lite._flags import merged_flags
+
+    values = merged_flags(scope._flags for scope in scopes)
+    if values:
+        flags = event.setdefault("contexts", {}).setdefault("flags", {})
+        if isinstance(flags, dict):
+            flags["values"] = values
 
 
 def _noop(crumb: Breadcrumb) -> None:

@@ -29,9 +29,6 @@ INERT_OPTIONS = frozenset(
         "profiler_mode",
         "profile_lifecycle",
         "profile_session_sample_rate",
-        "spotlight",
-        "enable_metrics",
-        "before_send_metric",
         "before_send_span",
         "enable_db_query_source",
         "db_query_source_threshold_ms",
@@ -44,8 +41,6 @@ INERT_OPTIONS = frozenset(
         "ignore_spans",
         "auto_session_tracking",
         "enable_backpressure_handling",
-        "enable_logs",
-        "before_send_log",
         "functions_to_trace",
         "_experiments",
     }
@@ -354,7 +349,8 @@ def validate(options: Options) -> None:
                  "ca_certs", "project_root"):
         _check_str(name, getattr(options, name))
     for name in ("before_send", "before_send_transaction", "before_breadcrumb",
-                 "error_sampler", "traces_sampler", "custom_repr"):
+                 "error_sampler", "traces_sampler", "custom_repr",
+                 "before_send_log", "before_send_metric"):
         _check_callable(name, getattr(options, name))
     if options.max_request_body_size not in _MAX_BODY_SIZES:
         raise ValueError(

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
-    from sentry_lite._scope_extras import FlagsView
     from sentry_lite.scope import Scope
     from sentry_lite.types import Event, Hint
 
@@ -143,12 +142,6 @@ class ScopeCompat:
         self._no_sessions("resume_auto_session_tracking")
 
     # -- feature flags, attributes, AI conversation, profile ----------------------
-
-    @property
-    def flags(self) -> FlagsView:
-        from sentry_lite._scope_extras import FlagsView
-
-        return FlagsView(self)
 
     def _set_compat(self, key: str, value: Any) -> None:
         # replaced, not changed: forks share it (the slot is Scope's)

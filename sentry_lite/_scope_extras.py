@@ -10,9 +10,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-DEFAULT_FLAG_CAPACITY = 100
-
-
+from sentry_lite._flags import DEFAULT_FLAG_CAPACITY
 
 _scope_type: list[Any] = []
 
@@ -70,29 +68,6 @@ def reexported(name: str) -> Any:
         return None
 
 
-class FlagsView:
-    """``scope.flags``: the feature flags evaluated in this scope, newest last (at most
-    ``DEFAULT_FLAG_CAPACITY``); events carry them as ``contexts.flags``."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, scope: Any) -> None:
-        self._scope = scope
-
-    def get(self) -> list[dict[str, Any]]:
-        values: list[dict[str, Any]] = (self._scope._contexts.get("flags") or {}).get("values", [])
-        return list(values)
-
-    def set(self, flag: str, result: bool) -> None:
-        values = [item for item in self.get() if item.get("flag") != flag]
-        values.append({"flag": flag, "result": result})
-        # replaced, not changed in place: forks share the contexts' inner dicts
-        self._scope._contexts["flags"] = {"values": values[-DEFAULT_FLAG_CAPACITY:]}
-
-    def clear(self) -> None:
-        self._scope._contexts.pop("flags", None)
-
-
 # An external (OpenTelemetry) trace source: () -> (trace_id, span_id) or None.
 _external: list[Callable[[], tuple[str, str] | None]] = []
 
@@ -124,7 +99,6 @@ _OWN = frozenset((
 
 __all__ = [
     "DEFAULT_FLAG_CAPACITY",
-    "FlagsView",
     "get_external_propagation_context",
     "has_external_propagation_context",
     "reexported",

@@ -11,6 +11,7 @@ and every drop is counted by reason for client reports:
 from __future__ import annotations
 
 import sys
+from os import environ
 from time import time
 
 from sentry_lite import _log
@@ -52,6 +53,7 @@ class NonRecordingClient(BaseClient):
     """The client in place before ``init()``: accepts everything, records nothing."""
 
     recording = False
+    spotlight = None
 
     def __init__(self, options: Any = None) -> None:
         if options is None or isinstance(options, Options):
@@ -81,6 +83,12 @@ class NonRecordingClient(BaseClient):
         return None
 
     def event_from_error(self, error: Any) -> tuple[Event, Hint] | None:
+        return None
+
+    def _capture_log(self, log: Any, scope: Any) -> None:
+        return None
+
+    def _capture_metric(self, metric: Any, scope: Any) -> None:
         return None
 
     def flush(self, timeout: float | None = None, callback: Any = None) -> None:
@@ -135,6 +143,12 @@ class Client(BaseClient):
             from sentry_lite.integrations._uwsgi import warn_if_uwsgi_cannot_send
 
             warn_if_uwsgi_cannot_send()
+        self.spotlight: Any = None
+        self._telemetry: Any = None  # logs and metrics (sentry_lite._telemetry), made on first use
+        if options.spotlight or "SENTRY_SPOTLIGHT" in environ:
+            from sentry_lite._spotlight import setup_spotlight
+
+            setup_spotlight(self)
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
@@ -182,6 +196,41 @@ class Client(BaseClient):
             except Exception:
                 self.log_error("transport.record_lost_event raised")
         self.log_debug(f"dropped an event ({category}): {reason}")
+
+    # -- spotlight, logs and metrics ----------------------------------------------------
+
+    def _telemetry_or_none(self) -> Any:
+        if self._telemetry is None and self.transport is not None:
+            from sentry_lite._telemetry import telemetry_for
+
+            return telemetry_for(self, self._send_batch)
+        return self._telemetry
+
+    def _send_batch(self, envelope: Envelope) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.capture_envelope(envelope)
+
+    def _capture_log(self, log: Any, scope: Scope) -> None:
+        """Batch a log record (the ``Log`` dict ``sentry_lite.logger`` builds)."""
+        self._capture_record("log_item", log, scope)
+
+    def _capture_metric(self, metric: Any, scope: Scope) -> None:
+        """Batch a metric record (the ``Metric`` dict ``sentry_lite.metrics`` builds)."""
+        self._capture_record("trace_metric", metric, scope)
+
+    def _capture_record(self, category: str, record: Any, scope: Scope) -> None:
+        telemetry = self._telemetry or self._telemetry_or_none()
+        if telemetry is None or record is None:
+            return
+        try:
+            if category == "log_item":
+                telemetry.capture_log(record, scope)
+            else:
+                telemetry.capture_metric(record, scope)
+        except Exception:
+            self.log_error(f"internal error while capturing a record ({category})")
+            self._lost("internal_sdk_error", category)
 
     # -- capture -------------------------------------------------------------------
 
@@ -377,6 +426,8 @@ class Client(BaseClient):
             return
         if timeout is None:
             timeout = self.options.shutdown_timeout
+        if self._telemetry is not None:
+            self._telemetry.flush()  # the batched logs and metrics go to the transport first
         try:
             self.transport.flush(timeout, callback)
         except Exception:
@@ -389,6 +440,8 @@ class Client(BaseClient):
         if self.transport is None:
             return
         self.flush(timeout, callback)
+        if self._telemetry is not None:
+            self._telemetry.kill()
         transport, self.transport = self.transport, None
         try:
             transport.kill()

@@ -25,6 +25,7 @@ DATA_CATEGORIES = {
     "check_in": "monitor",
     "client_report": "internal",
     "log": "log_item",
+    "trace_metric": "trace_metric",
     "profile": "profile",
     "profile_chunk": "profile_chunk",
     "span": "span",
@@ -195,7 +196,8 @@ class Item:
         else:
             body = f.readline().rstrip(b"\n")
         is_json = headers.get("type") in ("event", "transaction", "client_report", "session",
-                                          "sessions", "check_in", "log")
+                                          "sessions", "check_in", "log",
+                                          "trace_metric")
         payload = PayloadRef(json=_loads(body)) if is_json and body else PayloadRef(bytes=body)
         if is_json:
             payload._bytes = body

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
     from typing import Any, TypeAlias
 
+    from sentry_lite._flags import FlagBuffer
     from sentry_lite._scope_extras import (
         get_external_propagation_context,
         has_external_propagation_context,
@@ -71,6 +72,7 @@ class Scope(ScopeCompat):
         "_event_processors",
         "_extras",
         "_fingerprint",
+        "_flags",
         "_last_event_id",
         "_level",
         "_propagation_context",
@@ -115,6 +117,7 @@ class Scope(ScopeCompat):
         self._span = None
         self._propagation_context = None
         self._compat: dict[str, Any] = {}
+        self._flags: FlagBuffer | None = None
 
     def fork(self) -> Scope:
         """A copy with its own containers: neither side sees the other's later changes."""
@@ -141,6 +144,7 @@ class Scope(ScopeCompat):
         new._span = self._span
         new._propagation_context = self._propagation_context
         new._compat = self._compat
+        new._flags = self._flags.copy() if self._flags is not None else None
         return new
 
     def __copy__(self) -> Scope:
@@ -262,6 +266,17 @@ class Scope(ScopeCompat):
     @span.setter
     def span(self, span: Any) -> None:
         self._span = span
+
+    @property
+    def flags(self) -> FlagBuffer:
+        """The feature-flag evaluations recorded on this scope (see ``feature_flags``)."""
+        if self._flags is None:
+            from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
+
+            client = self._client or get_client()
+            experiments = getattr(client.options, "_experiments", None) or {}
+            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
+        return self._flags
 
     # -- trace ---------------------------------------------------------------------
 

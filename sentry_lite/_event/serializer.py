@@ -172,6 +172,9 @@ class _EventSerializer:
             if value is None:
                 continue
             name = key if type(key) is str else _text(key)
+            if name == "flags" and _flag_values(value):  # bounded by its buffer (100 flags)
+                out[name] = value
+                continue
             converted = self.bag(value, ("contexts", name))
             out[name] = converted if isinstance(converted, dict) else {"value": converted}
         return out
@@ -268,6 +271,17 @@ def serialize_event(event: Event, options: Options, scrubber: Any = None) -> Eve
     if overrides_scrub_event(scrubber):
         scrubber.scrub_event(event)
     return _EventSerializer(options, scrubber).event(event)
+
+
+def _flag_values(value: Any) -> bool:
+    """True for a ``flags`` context as the scopes build it (left untrimmed)."""
+    if not isinstance(value, dict) or set(value) != {"values"}:
+        return False
+    values = value["values"]
+    return isinstance(values, list) and all(
+        type(v) is dict and type(v.get("flag")) is str and type(v.get("result")) is bool
+        for v in values
+    )
 
 
 def serialize_databag(value: Any, options: Options | None = None) -> Any:

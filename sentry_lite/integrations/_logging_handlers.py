@@ -5,10 +5,9 @@ The ``LoggingIntegration`` (on by default) already sees every record without a h
 do the same work for the records that reach them, with the handler's own level as threshold:
 
 - ``EventHandler`` (alias ``SentryHandler``): each record becomes an event;
-- ``BreadcrumbHandler``: each record becomes a breadcrumb;
-- ``SentryLogsHandler``: would send records as Sentry structured logs. sentry_lite does not
-  send structured logs yet: the handler warns once (``warnings.warn``) when it is made and
-  drops the records it is given.
+- ``BreadcrumbHandler``: each record becomes a breadcrumb.
+
+``SentryLogsHandler`` (records as Sentry Logs) lives in ``_sentry_logs``.
 
 Records of ignored loggers (``ignore_logger``, ``_IGNORED_LOGGERS``) are skipped.
 """
@@ -18,7 +17,6 @@ from __future__ import annotations
 import logging
 
 from sentry_lite.integrations.logging import (
-    _IGNORED_LOGGERS_SENTRY_LOGS,
     LOGGING_TO_EVENT_LEVEL,
     ignored,
     record_as_breadcrumb,
@@ -83,29 +81,4 @@ class BreadcrumbHandler(_BaseHandler):
             record_as_breadcrumb(record)
 
 
-class SentryLogsHandler(_BaseHandler):
-    """Would send records as Sentry structured logs; not implemented yet: it says so once
-    when made, and drops the records it gets."""
-
-    _warned = False
-
-    def __init__(self, level: int | str = logging.NOTSET) -> None:
-        super().__init__(level)
-        if not SentryLogsHandler._warned:
-            SentryLogsHandler._warned = True
-            import warnings
-
-            warnings.warn(
-                "sentry_lite does not send Sentry structured logs yet: SentryLogsHandler "
-                "drops the records it gets (EventHandler and BreadcrumbHandler work)",
-                stacklevel=2,
-            )
-
-    def _can_record(self, record: logging.LogRecord) -> bool:
-        return record.name.strip() not in _IGNORED_LOGGERS_SENTRY_LOGS
-
-    def emit(self, record: logging.LogRecord) -> Any:
-        return None
-
-
-__all__ = ["BreadcrumbHandler", "EventHandler", "SentryHandler", "SentryLogsHandler"]
+__all__ = ["BreadcrumbHandler", "EventHandler", "SentryHandler"]

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
         BreadcrumbHandler,
         EventHandler,
         SentryHandler,
-        SentryLogsHandler,
     )
+    from sentry_lite.integrations._sentry_logs import SentryLogsHandler
     from sentry_lite.types import Breadcrumb, Event, Hint
 
 DEFAULT_LEVEL = 20  # logging.INFO
@@ -127,15 +127,15 @@ class LoggingIntegration(Integration):
         level: int | str | None = DEFAULT_LEVEL,
         event_level: int | str | None = DEFAULT_EVENT_LEVEL,
         sentry_logs_level: int | str | None = DEFAULT_LEVEL,
-        capture_sentry_logs: Any = None,
+        capture_sentry_logs: bool | None = None,
     ) -> None:
         self.level = _level_number(level, "level")
         self.event_level = _level_number(event_level, "event_level")
         wanted = [n for n in (self.level, self.event_level) if n is not None]
         self._lowest = min(wanted) if wanted else None
-        # Sentry's structured logs are not sent by sentry_lite; accepted for compatibility.
-        self.sentry_logs_level = sentry_logs_level
-        LoggingIntegration.capture_sentry_logs = capture_sentry_logs
+        # records at this level and above become Sentry Logs (with enable_logs=True)
+        self.sentry_logs_level = _level_number(sentry_logs_level, "sentry_logs_level")
+        self.capture_sentry_logs = capture_sentry_logs
 
     @staticmethod
     def setup_once() -> None:
@@ -159,6 +159,9 @@ def _install(logging_module: ModuleType) -> None:
             lowest = integration._lowest
             if lowest is not None and record.levelno >= lowest and _recordable(record):
                 _record(integration, record)
+            logs_level = integration.sentry_logs_level
+            if logs_level is not None and record.levelno >= logs_level:
+                _forward_log(record, integration.capture_sentry_logs)
         original(self, record)
 
     patch(LoggingIntegration.identifier, logger_class, "callHandlers", callHandlers)
@@ -294,10 +297,20 @@ _ELSEWHERE = {
     "safe_repr": "sentry_lite.utils",
     "to_string": "sentry_lite.utils",
 }
-_HANDLERS = frozenset(("EventHandler", "BreadcrumbHandler", "SentryHandler", "SentryLogsHandler"))
+_HANDLERS = frozenset(("EventHandler", "BreadcrumbHandler", "SentryHandler"))
+
+
+def _forward_log(record: logging.LogRecord, capture: bool | None) -> None:
+    from sentry_lite.integrations._sentry_logs import forward
+
+    forward(record, capture)
 
 
 def __getattr__(name: str) -> Any:
+    if name == "SentryLogsHandler":  # Sentry Logs' handler imports logging: loaded when asked
+        from sentry_lite.integrations._sentry_logs import SentryLogsHandler
+
+        return SentryLogsHandler
     # The handler classes subclass logging.Handler: loaded when asked for, so that init()
     # does not import logging.
     if name in _HANDLERS:
