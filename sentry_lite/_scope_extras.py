@@ -1,16 +1,16 @@
 """Module-level names of ``sentry_sdk.scope`` that ``sentry_lite.scope`` serves on first use:
-``ScopeType``, the feature-flag view, the external propagation context registry, and the names the
+``ScopeType``, the external propagation context registry, and the names the
 official module re-exports from its other modules. Kept out of ``import sentry_lite``.
 """
 
 from __future__ import annotations
 
+from sentry_lite._flags import DEFAULT_FLAG_CAPACITY
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
-
-from sentry_lite._flags import DEFAULT_FLAG_CAPACITY
 
 _scope_type: list[Any] = []
 

@@ -26,16 +26,17 @@ def add_feature_flag(flag: str, result: bool) -> None:
         get_isolation_scope().flags.set(flag, result)
         span = get_current_scope()._span
         if span is not None:
-            _on_span(span, _PREFIX + flag, result)
+            _on_span(span, flag, result)
     except Exception:
         pass  # recording a flag never breaks the application
 
 
-def _on_span(span: Any, key: str, result: bool) -> None:
-    setter = getattr(span, "set_flag", None)
+def _on_span(span: Any, flag: str, result: bool) -> None:
+    setter = getattr(span, "set_flag", None)  # takes the bare name, as upstream's
     if setter is not None:
-        setter(key, result)
+        setter(flag, result)
         return
+    key = _PREFIX + flag
     data = getattr(span, "_data", None) or {}
     if key in data or sum(1 for name in data if name.startswith(_PREFIX)) < SPAN_FLAG_LIMIT:
         span.set_data(key, result)

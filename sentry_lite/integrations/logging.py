@@ -135,7 +135,7 @@ class LoggingIntegration(Integration):
         self._lowest = min(wanted) if wanted else None
         # records at this level and above become Sentry Logs (with enable_logs=True)
         self.sentry_logs_level = _level_number(sentry_logs_level, "sentry_logs_level")
-        self.capture_sentry_logs = capture_sentry_logs
+        LoggingIntegration.capture_sentry_logs = capture_sentry_logs  # class-wide, as upstream
 
     @staticmethod
     def setup_once() -> None:

@@ -19,7 +19,6 @@ from sentry_lite.integrations.logging import (
     EventHandler,
     LoggingIntegration,
     SentryHandler,
-    SentryLogsHandler,
     ignore_logger,
     ignore_logger_for_sentry_logs,
     unignore_logger,
@@ -127,20 +126,18 @@ def test_ignored_loggers_apply_to_the_handlers_too(
     assert [e["logentry"]["formatted"] for e in sentry_events] == ["shown"]
 
 
-def test_sentry_logs_handler_says_it_does_not_send_yet(
-    sentry_init: Any, sentry_events: list[Any], handled: Any
-) -> None:
-    sentry_init(dsn=DSN, default_integrations=False)
-    SentryLogsHandler._warned = False
-    with pytest.warns(UserWarning, match="structured logs"):
-        handler = SentryLogsHandler(level=logging.INFO)
-    log = _attach(handled, handler)
-    log.warning("goes nowhere yet")
-    assert sentry_events == []
+def test_loggers_ignored_for_sentry_logs_are_a_live_set() -> None:
+    from sentry_lite.integrations._sentry_logs import _ignored
+
     ignore_logger_for_sentry_logs("vendor.lib")
-    assert not handler._can_record(logging.LogRecord("vendor.lib", 30, "", 0, "m", (), None))
+    assert _ignored("vendor.lib")
     unignore_logger_for_sentry_logs("vendor.lib")
-    assert handler._can_record(logging.LogRecord("vendor.lib", 30, "", 0, "m", (), None))
+    assert not _ignored("vendor.lib")
+    sentry_lite.integrations.logging._IGNORED_LOGGERS_SENTRY_LOGS.add("vendor.*")
+    try:
+        assert _ignored("vendor.lib")
+    finally:
+        sentry_lite.integrations.logging._IGNORED_LOGGERS_SENTRY_LOGS.discard("vendor.*")
 
 
 def test_level_table_and_integration_signature() -> None:
