@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from sentry_lite.tracing._transaction import Transaction
 
 MAX_SPANS = 1000
+# The running continuous profiler's id (set by sentry_lite.profiler): new spans carry it.
+ACTIVE_PROFILER: list[str] = []
 
 _scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
 
@@ -128,6 +130,8 @@ class Span:
         self._token: Token[Any] | None = None
         self.start_timestamp = time()
         self._perf = perf_counter()
+        if ACTIVE_PROFILER:
+            _profiled(self, ACTIVE_PROFILER[0])
 
     # -- tree ----------------------------------------------------------------------
 
@@ -348,6 +352,16 @@ def _restore(var: ContextVar[Any], token: Token[Any]) -> None:
         var.set(None if old is token.MISSING else old)
 
 
+def _profiled(span: Span, profiler_id: str) -> None:
+    """Link a span to the continuous profile: the profiler and the thread it started in."""
+    import threading
+
+    thread = threading.current_thread()
+    span.set_data("profiler_id", profiler_id)
+    span.set_data("thread.id", str(thread.ident))
+    span.set_data("thread.name", thread.name)
+
+
 def _add_bags(out: dict[str, Any], span: Span) -> None:
     if span._tags:
         out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in span._tags.items()}
@@ -359,4 +373,4 @@ def _add_bags(out: dict[str, Any], span: Span) -> None:
         out["measurements"] = dict(span._measurements)
 
 
-__all__ = ["MAX_SPANS", "Span", "new_span_id"]
+__all__ = ["ACTIVE_PROFILER", "MAX_SPANS", "Span", "new_span_id"]
