@@ -110,6 +110,7 @@ class Sampler:
         self.thread_names: dict[int, str] = {}
         self.running = False
         self.ident: int | None = None
+        self.pid: int | None = None  # of the process the thread runs in
         self._lock = threading.Lock()
         self._generation = 0
         self._forget()
@@ -169,6 +170,7 @@ class Sampler:
     def _run(self, generation: int, sleep: Callable[[float], None],
              get_ident: Callable[[], int]) -> None:
         self.ident = get_ident()
+        self.pid = os.getpid()
         interval_ns = int(self.interval * 1e9)
         idle = 0
         next_tick = perf_counter_ns()

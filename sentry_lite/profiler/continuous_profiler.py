@@ -72,11 +72,11 @@ class ProfileChunk:
             "profile": build_profile(self.recording, lambda ts: base + ts / 1e9, "timestamp",
                                      options, self.thread_names),
         }
-        release = options["release"] or default_release(options)
-        for key, value in (("release", release), ("environment", options["environment"]),
-                           ("dist", options["dist"])):
-            if value is not None:
-                payload[key] = str(value).strip()
+        # Relay requires ``release`` in a chunk (empty when unknown).
+        payload["release"] = str(options["release"] or default_release(options) or "").strip()
+        for key in ("environment", "dist"):
+            if options[key] is not None:
+                payload[key] = str(options[key]).strip()
         return payload
 
 

@@ -234,7 +234,6 @@ class Profile:
             "event_id": self.event_id,
             "timestamp": _rfc3339(event_opt.get("start_timestamp")),
             "release": event_opt.get("release") or "",
-            "environment": event_opt.get("environment"),
             "transactions": [{
                 "id": event_opt.get("event_id"),
                 "name": event_opt.get("transaction") or "",
@@ -245,6 +244,8 @@ class Profile:
             }],
             "profile": self.process(options),
         }
+        if event_opt.get("environment"):
+            payload["environment"] = event_opt["environment"]
         payload.update(platform_blocks())
         return payload
 
