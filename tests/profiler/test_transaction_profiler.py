@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from time import perf_counter, perf_counter_ns
 from typing import Any
 
@@ -178,3 +181,42 @@ def test_the_module_offers_the_official_names() -> None:
     assert ours.DEFAULT_SAMPLING_FREQUENCY == official.DEFAULT_SAMPLING_FREQUENCY == 101
     assert ours.MAX_PROFILE_DURATION_NS == official.MAX_PROFILE_DURATION_NS
     assert ours.PROFILE_MINIMUM_SAMPLES == official.PROFILE_MINIMUM_SAMPLES
+
+
+GEVENT_SCRIPT = """
+from gevent import monkey
+
+monkey.patch_all()
+
+import sys, time
+import sentry_lite
+
+sentry_lite.init(dsn=sys.argv[1], debug=True, traces_sample_rate=1.0,
+                 profiles_sample_rate=1.0, default_integrations=False)
+
+def green_burn(tx):
+    start = time.perf_counter()
+    while tx._profile.unique_samples < 10 and time.perf_counter() - start < 30:
+        pass
+
+with sentry_lite.start_transaction(name="green") as tx:
+    green_burn(tx)
+sentry_lite.flush()
+"""
+
+
+def test_under_gevent_the_running_greenlet_is_sampled(sentry_server: Any) -> None:
+    pytest.importorskip("gevent")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    result = subprocess.run([sys.executable, "-c", GEVENT_SCRIPT, sentry_server.dsn], cwd=root,
+                            check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    # said plainly: greenlets waiting in the hub are not sampled
+    assert "only the greenlet running in each OS thread is sampled" in result.stderr
+    assert sentry_server.wait_for(lambda s: bool(s.items_of("profile")), timeout=10)
+    [payload] = _profile_items(sentry_server)
+    check_profile_v1(payload)
+    profile = payload["profile"]
+    functions = [{profile["frames"][i]["function"] for i in profile["stacks"][s["stack_id"]]}
+                 for s in profile["samples"]]
+    assert sum("green_burn" in f for f in functions) >= 5
