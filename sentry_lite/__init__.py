@@ -62,6 +62,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Transport": ("sentry_lite.transport", "Transport"),
     "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
     "integrations": ("sentry_lite.integrations", None),
+    "profiler": ("sentry_lite.profiler", None),
 }
 
 

@@ -254,11 +254,15 @@ class Sampler:
 
     def _walk(self, frame: FrameType | None) -> Stack:
         found: list[Frame] = []
-        depth = 0
-        while frame is not None and depth < MAX_STACK_DEPTH:
-            found.append(self._frame(frame, frame.f_lineno))
+        codes = self._codes
+        while frame is not None and len(found) < MAX_STACK_DEPTH:
+            # the common case of _frame() inline: a known code object at a known line
+            entry = codes.get(id(frame.f_code))
+            record = None
+            if entry is not None and entry[0] is frame.f_code:
+                record = entry[2].get(frame.f_lineno)
+            found.append(record or self._frame(frame, frame.f_lineno))
             frame = frame.f_back
-            depth += 1
         return self._intern(tuple(found))
 
     def _frame(self, frame: FrameType, line: int) -> Frame:
