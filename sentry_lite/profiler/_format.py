@@ -60,8 +60,10 @@ def build_profile(
     stacks: list[list[int]] = []
     samples: list[dict[str, Any]] = []
     threads: set[int] = set()
-    paths = paths_for(options)
-    for ts, sample in zip(recording.times, recording.samples, strict=True):
+    paths = paths_for(options) if options is not None else None
+    # the sampler may still be adding a tick: take the ticks complete so far
+    count = min(len(recording.times), len(recording.samples))
+    for ts, sample in zip(recording.times[:count], recording.samples[:count], strict=True):
         stamp = when(ts)
         for i in range(0, len(sample), 2):
             tid = sample[i]
@@ -84,14 +86,16 @@ def _index(frame: Frame, index: dict[int, int], frames: list[dict[str, Any]], pa
     found = index.get(id(frame))
     if found is None:
         found = index[id(frame)] = len(frames)
-        frames.append({
+        record: dict[str, Any] = {
             "function": frame.function,
             "module": frame.module,
             "filename": frame.filename,
             "abs_path": frame.abs_path,
             "lineno": frame.lineno,
-            "in_app": paths.in_app(frame.module, frame.abs_path),
-        })
+        }
+        if paths is not None:
+            record["in_app"] = paths.in_app(frame.module, frame.abs_path)
+        frames.append(record)
     return found
 
 

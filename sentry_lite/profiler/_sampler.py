@@ -15,6 +15,7 @@ after ``fork()`` the child forgets the parent's thread and starts its own when n
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 import threading
@@ -303,6 +304,7 @@ def shared_sampler() -> Sampler:
     if not _shared:
         sampler = Sampler()
         _shared.append(sampler)
+        atexit.register(sampler.stop)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_after_fork)
     return _shared[0]

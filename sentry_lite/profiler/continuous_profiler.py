@@ -225,9 +225,12 @@ def setup_continuous_profiler(options: Any, sdk_info: Any,
     else:
         raise ValueError(f"Unknown continuous profiler mode: {mode}")
     _scheduler.append(kind(DEFAULT_SAMPLING_FREQUENCY, options, sdk_info, capture_func))
+    # At exit the last chunk must reach the transport before the exit flush: registered anew
+    # after each init()'s own exit hooks (atexit runs the latest first).
+    atexit.unregister(teardown_continuous_profiler)
+    atexit.register(teardown_continuous_profiler)
     if not _hooks:
         _hooks.append(True)
-        atexit.register(teardown_continuous_profiler)
         if hasattr(os, "register_at_fork"):
             os.register_at_fork(after_in_child=_after_fork)
     return True
