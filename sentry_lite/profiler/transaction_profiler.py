@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import random
+import warnings
 from datetime import datetime, timezone
 from time import perf_counter_ns
 
@@ -27,6 +28,7 @@ from sentry_lite.profiler._sampler import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 PROFILE_MINIMUM_SAMPLES = 2
@@ -67,6 +69,10 @@ class Scheduler:
     def start_profiling(self, profile: Profile) -> None:
         if not self.sampler.add(profile):
             profile.active = False
+
+    def make_sampler(self) -> Callable[..., None]:
+        """A callable taking one sample of every thread for the listening profiles."""
+        return self.sampler.tick
 
 
 class ThreadScheduler(Scheduler):
@@ -154,7 +160,20 @@ class Profile:
         self.active = False
         self.recording = Recording(MAX_ENTRIES)
         self.unique_samples = 0
-        self.hub = hub
+        self._hub = hub
+        if hub is not None:
+            warnings.warn("Profile(hub=...) is deprecated and has no effect",
+                          DeprecationWarning, stacklevel=2)
+
+    @property
+    def hub(self) -> Any:
+        warnings.warn("Profile.hub is deprecated", DeprecationWarning, stacklevel=2)
+        return self._hub
+
+    @hub.setter
+    def hub(self, value: Any) -> None:
+        warnings.warn("Profile.hub is deprecated", DeprecationWarning, stacklevel=2)
+        self._hub = value
 
     def update_active_thread_id(self) -> None:
         self.active_thread_id = os_thread_ident()
