@@ -231,7 +231,7 @@ METRICS = [
     ),
     Metric(
         "profiling_cpu_pct",
-        "profiling at 101 Hz: CPU a deep CPU-bound loop pays (8 idle threads)",
+        "profiling at 101 Hz: CPU overhead, deep CPU-bound loop + 8 idle threads",
         "%",
         "profiling",
         ("cpu_overhead_pct",),
