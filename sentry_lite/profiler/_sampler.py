@@ -237,8 +237,9 @@ class Sampler:
             listener.write(now, sample)
 
     def _stack_of(self, tid: int, frame: FrameType) -> Stack:
-        if tid not in self.thread_names:
-            self._name_thread(tid)
+        # Read the name again on every walk: thread ids are reused once a thread ends, and
+        # a name may change; a dead thread's name stays for the profiles that saw it.
+        self._name_thread(tid)
         stack = self._walk(frame)
         if frame.f_code.co_flags & _GENERATOR_FLAGS:
             self._memo.pop(tid, None)  # a generator's frame can be resumed by other callers

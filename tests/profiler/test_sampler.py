@@ -193,3 +193,12 @@ def test_a_forked_child_samples_with_a_thread_of_its_own() -> None:
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(FORK_SCRIPT)], cwd=ROOT,
                             check=False, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "child 0", result.stderr
+
+
+def test_a_reused_thread_id_gets_the_new_thread_s_name() -> None:
+    sampler = Sampler()
+    sampler.thread_names[threading.get_ident()] = "a thread that ended"
+    collector = Collector()
+    sampler.listeners = (collector,)
+    sampler.tick()  # from this thread: its stack is walked, its name read again
+    assert sampler.thread_names[threading.get_ident()] == threading.current_thread().name
