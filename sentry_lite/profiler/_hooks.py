@@ -6,6 +6,8 @@ the sampler.
 
 from __future__ import annotations
 
+import sys
+import warnings
 from time import perf_counter_ns
 
 from sentry_lite import _log
@@ -14,6 +16,7 @@ from sentry_lite.tracing._span import _profiled
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import FrameType
     from typing import Any
 
     from sentry_lite.tracing._transaction import Transaction
@@ -41,6 +44,9 @@ def setup(client: Any) -> None:
     options = client.options
     try:
         if transaction_profiler.has_profiling_enabled(options):
+            warnings.warn("transaction-based profiling is deprecated, as in sentry_sdk: prefer "
+                          "continuous profiling (profile_session_sample_rate)",
+                          DeprecationWarning, stacklevel=_user_level())
             transaction_profiler.setup_profiler(options)
         if options.profile_session_sample_rate is not None:
             from sentry_lite._event.defaults import sdk_info
@@ -53,6 +59,16 @@ def setup(client: Any) -> None:
             continuous_profiler.teardown_continuous_profiler()
     except Exception:
         _log.log(options.debug, "error", "could not set up the profiler", exc_info=True)
+
+
+def _user_level() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside sentry_lite."""
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
+            "sentry_lite"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def close(client: Any) -> None:

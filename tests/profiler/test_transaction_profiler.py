@@ -16,6 +16,9 @@ import sentry_lite
 from sentry_lite.profiler import transaction_profiler
 from sentry_lite.profiler._sampler import Frame
 
+# init() warns that transaction profiling is deprecated (as sentry_sdk does): tested once, below
+pytestmark = pytest.mark.filterwarnings("ignore:transaction-based profiling:DeprecationWarning")
+
 
 def burn_cpu(tx: Any, window: list[int]) -> int:
     """Spin for 200 ms, and until the profile holds at least 10 ticks (bounded at 30 s)."""
@@ -220,3 +223,10 @@ def test_under_gevent_the_running_greenlet_is_sampled(sentry_server: Any) -> Non
     functions = [{profile["frames"][i]["function"] for i in profile["stacks"][s["stack_id"]]}
                  for s in profile["samples"]]
     assert sum("green_burn" in f for f in functions) >= 5
+
+
+def test_transaction_profiling_is_deprecated_as_upstream(sentry_init: Any) -> None:
+    with pytest.warns(DeprecationWarning, match="continuous profiling") as caught:
+        sentry_init(traces_sample_rate=1.0, profiles_sample_rate=1.0)
+    assert caught[0].filename != transaction_profiler.__file__
+    assert "sentry_lite" not in caught[0].filename.split(os.sep)
