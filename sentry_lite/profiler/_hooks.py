@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 
 def profile_transaction(tx: Transaction, sampling_context: Any, client: Any) -> None:
     """Decide (after the transaction's own, sampled, decision) whether to profile ``tx``."""
+    try:
+        _profile_transaction(tx, sampling_context, client)
+    except Exception:  # the transaction goes on without a profile
+        _log.log(client.options.debug, "error", "could not profile a transaction", exc_info=True)
+
+
+def _profile_transaction(tx: Transaction, sampling_context: Any, client: Any) -> None:
     if transaction_profiler.current_scheduler() is not None:
         profile = transaction_profiler.Profile(True, perf_counter_ns())
         profile._set_initial_sampling_decision(sampling_context, client.options)

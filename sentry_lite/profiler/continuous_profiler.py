@@ -139,7 +139,7 @@ class ContinuousScheduler:
             self.reset_buffer()
             self.running = True
             self.pid = os.getpid()
-            ACTIVE_PROFILER[:] = [self._profiler_id or ""]
+            ACTIVE_PROFILER[0] = self._profiler_id
         if not self.sampler.add(self):
             self._end(send=False)
 
@@ -158,8 +158,8 @@ class ContinuousScheduler:
                 return
             self.sampler.remove(self)
             self.running = False
-            if ACTIVE_PROFILER and ACTIVE_PROFILER[0] == self._profiler_id:
-                ACTIVE_PROFILER.clear()
+            if ACTIVE_PROFILER[0] == self._profiler_id:
+                ACTIVE_PROFILER[0] = None
             chunk, self.chunk = self.chunk, None
         if send and chunk is not None:
             self._send(chunk)
@@ -200,7 +200,7 @@ class ContinuousScheduler:
         running, self.running = self.running, False
         self._lock = threading.Lock()
         self.sampler.remove(self)
-        ACTIVE_PROFILER.clear()
+        ACTIVE_PROFILER[0] = None
         if running:
             self.ensure_running()
 

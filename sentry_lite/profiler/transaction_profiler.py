@@ -208,7 +208,10 @@ class Profile:
         self.active = True
         if not self.start_ns:
             self.start_ns = perf_counter_ns()
-        self.scheduler.start_profiling(self)
+        try:
+            self.scheduler.start_profiling(self)
+        except Exception:  # never break the transaction being entered
+            self.active = False
 
     def stop(self) -> None:
         if not self.sampled or not self.active:

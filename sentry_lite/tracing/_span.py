@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from sentry_lite.tracing._transaction import Transaction
 
 MAX_SPANS = 1000
-# The running continuous profiler's id (set by sentry_lite.profiler): new spans carry it.
-ACTIVE_PROFILER: list[str] = []
+# The running continuous profiler's id, or None (set by sentry_lite.profiler): new spans carry
+# it. One slot, replaced whole, so a span reads it in one step while another thread changes it.
+ACTIVE_PROFILER: list[str | None] = [None]
 
 _scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
 
@@ -130,8 +131,9 @@ class Span:
         self._token: Token[Any] | None = None
         self.start_timestamp = time()
         self._perf = perf_counter()
-        if ACTIVE_PROFILER:
-            _profiled(self, ACTIVE_PROFILER[0])
+        profiler_id = ACTIVE_PROFILER[0]
+        if profiler_id is not None:
+            _profiled(self, profiler_id)
 
     # -- tree ----------------------------------------------------------------------
 
