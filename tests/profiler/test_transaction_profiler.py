@@ -230,3 +230,16 @@ def test_transaction_profiling_is_deprecated_as_upstream(sentry_init: Any) -> No
         sentry_init(traces_sample_rate=1.0, profiles_sample_rate=1.0)
     assert caught[0].filename != transaction_profiler.__file__
     assert "sentry_lite" not in caught[0].filename.split(os.sep)
+
+
+def test_a_profiles_sampler_that_raises_costs_only_the_profile(
+    sentry_init: Any, sentry_envelopes: Any
+) -> None:
+    def broken(context: dict[str, Any]) -> float:
+        raise RuntimeError("sampler bug")
+
+    sentry_init(traces_sample_rate=1.0, profiles_sampler=broken)
+    with sentry_lite.start_transaction(name="still sent") as tx:
+        assert tx._profile is None
+    [envelope] = sentry_envelopes
+    assert [i.type for i in envelope.items] == ["transaction"]
