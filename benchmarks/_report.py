@@ -235,6 +235,20 @@ METRICS = [
         (("captures", "leak", ("captured",)), ("alloc blocks", "leak", ("blocks_growth",))),
         NOOP,
     ),
+    Metric(
+        "profiling_cpu_pct",
+        "profiling at 101 Hz: CPU overhead, deep CPU-bound loop + 8 idle threads",
+        "%",
+        "profiling",
+        ("cpu_overhead_pct",),
+        ("<=", 0.5),
+        (
+            ("wall slowdown %", "profiling", ("wall_slowdown_pct",)),
+            ("thread samples/s", "profiling", ("samples_per_s",)),
+            ("sampler CPU us/thread sample", "profiling", ("us_per_sample",)),
+        ),
+        NOOP,
+    ),
 ]
 
 

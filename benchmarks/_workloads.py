@@ -528,6 +528,13 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def profiling(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A CPU-bound loop profiled at 101 Hz (see _profiling.py; loaded only for this run)."""
+    from _profiling import profiling_overhead
+
+    return profiling_overhead(module, params)
+
+
 WORKLOADS = {
     "startup": startup,
     "ops": ops,
@@ -538,4 +545,5 @@ WORKLOADS = {
     "delivery": delivery,
     "burst": burst,
     "leak": leak,
+    "profiling": profiling,
 }

@@ -72,6 +72,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "install_as_sentry_sdk": ("sentry_lite.alias", "install_as_sentry_sdk"),
     "logger": ("sentry_lite.logger", None),
     "metrics": ("sentry_lite.metrics", None),
+    "profiler": ("sentry_lite.profiler", None),
 }
 
 

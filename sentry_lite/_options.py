@@ -24,11 +24,6 @@ if TYPE_CHECKING:
 # them (profiling, metrics, spotlight...). They are listed in docs/migration.md.
 INERT_OPTIONS = frozenset(
     {
-        "profiles_sample_rate",
-        "profiles_sampler",
-        "profiler_mode",
-        "profile_lifecycle",
-        "profile_session_sample_rate",
         "before_send_span",
         "enable_db_query_source",
         "db_query_source_threshold_ms",
@@ -334,10 +329,24 @@ def _check_str(name: str, value: Any) -> None:
         raise ValueError(f"Option {name} must be a string or None, got {value!r}")
 
 
+def _check_profiling(options: Options) -> None:
+    _check_rate("profiles_sample_rate", options.profiles_sample_rate, allow_none=True)
+    _check_rate("profile_session_sample_rate", options.profile_session_sample_rate,
+                allow_none=True)
+    _check_callable("profiles_sampler", options.profiles_sampler)
+    if options.profile_lifecycle not in ("manual", "trace"):
+        raise ValueError("Option profile_lifecycle must be 'manual' or 'trace', "
+                         f"got {options.profile_lifecycle!r}")
+    if options.profiler_mode not in (None, "thread", "gevent", "sleep"):
+        raise ValueError("Option profiler_mode must be 'thread' or 'gevent', "
+                         f"got {options.profiler_mode!r}")
+
+
 def validate(options: Options) -> None:
     """Raise ``ValueError`` naming the first option whose value cannot work."""
     _check_rate("sample_rate", options.sample_rate)
     _check_rate("traces_sample_rate", options.traces_sample_rate, allow_none=True)
+    _check_profiling(options)
     _check_int("max_breadcrumbs", options.max_breadcrumbs, 0)
     _check_int("transport_queue_size", options.transport_queue_size, 1)
     _check_int("max_value_length", options.max_value_length, 1, allow_none=True)

@@ -159,6 +159,17 @@ class Client(BaseClient):
 
         self.integrations = setup_from_options(options, self.log_debug)
         self._integration_names = sorted(self.integrations)
+        self._setup_profiling()
+
+    def _setup_profiling(self) -> None:
+        options = self.options
+        if (options.profiles_sample_rate is not None or options.profiles_sampler is not None
+                or options.profile_session_sample_rate is not None
+                or "profiles_sample_rate" in options._experiments
+                or "sentry_lite.profiler._hooks" in sys.modules):
+            from sentry_lite.profiler._hooks import setup  # loaded only when profiling
+
+            setup(self)
 
     # -- properties ----------------------------------------------------------------
 
@@ -283,6 +294,7 @@ class Client(BaseClient):
         if prepared is None:
             self._lost("event_processor", category)
             self._lost_spans("event_processor", event)
+            self._lost_profile("event_processor", hint)
             return None
         event = prepared
         apply_defaults(event, options, self._integration_names)
@@ -291,6 +303,7 @@ class Client(BaseClient):
         if final is None:
             self._lost("before_send", category)
             self._lost_spans("before_send", event)
+            self._lost_profile("before_send", hint)
             return None
         if "dynamic_sampling_context" not in hint:
             hint["dynamic_sampling_context"] = self._dynamic_sampling_context(final, scopes)
@@ -302,6 +315,19 @@ class Client(BaseClient):
         # A dropped transaction loses its spans too (itself counted as one).
         if event.get("type") == "transaction":
             self._lost(reason, "span", len(event.get("spans") or ()) + 1)
+
+    def _lost_profile(self, reason: str, hint: Hint) -> None:
+        if hint.get("profile") is not None:  # a dropped transaction takes its profile along
+            self._lost(reason, "profile")
+
+    def _add_profile(self, envelope: Envelope, profile: Any, event: Event) -> None:
+        try:
+            payload = profile.to_json(event, self.options)
+        except Exception:
+            self.log_error("could not build a profile")
+            self._lost("internal_sdk_error", "profile")
+            return
+        envelope.add_item(Item(PayloadRef(json=payload), type="profile"))
 
     def _dynamic_sampling_context(self, event: Event, scopes: list[Scope]) -> Any:
         """The envelope ``trace`` header: the DSC of the trace the event belongs to."""
@@ -393,6 +419,8 @@ class Client(BaseClient):
         envelope = Envelope(headers=headers)
         item_type = "transaction" if category == "transaction" else "event"
         envelope.add_item(Item(PayloadRef(json=event), type=item_type))
+        if category == "transaction" and hint.get("profile") is not None:
+            self._add_profile(envelope, hint["profile"], event)
         for attachment in hint.get("attachments") or ():
             self._add_attachment(envelope, attachment, category)
         assert self.transport is not None
@@ -439,6 +467,9 @@ class Client(BaseClient):
         """Flush, then stop the transport; the client sends nothing afterwards."""
         if self.transport is None:
             return
+        hooks = sys.modules.get("sentry_lite.profiler._hooks")
+        if hooks is not None:
+            hooks.close(self)  # the continuous profiler's last chunk goes out with the flush
         self.flush(timeout, callback)
         if self._telemetry is not None:
             self._telemetry.kill()

@@ -26,7 +26,7 @@ def test_without_debug_the_sdk_is_silent(sentry_init: Any, capsys: Any) -> None:
 
 
 def test_debug_names_options_that_have_no_effect(sentry_init: Any, capsys: Any) -> None:
-    sentry_init(debug=True, profiles_sample_rate=1.0)
+    sentry_init(debug=True, enable_db_query_source=False)
     err = capsys.readouterr().err
-    assert "option profiles_sample_rate is accepted but has no effect" in err
+    assert "option enable_db_query_source is accepted but has no effect" in err
     assert "option spotlight" not in err  # left at its default: nothing to say

@@ -84,6 +84,13 @@ def start_transaction(
         client.log_debug(decision.problem)
     transaction.sampled = decision.sampled
     transaction.sample_rate = decision.sample_rate
+    if transaction.sampled and (options.profiles_sample_rate is not None
+                                or options.profiles_sampler is not None
+                                or options.profile_session_sample_rate is not None
+                                or "profiles_sample_rate" in options._experiments):
+        from sentry_lite.profiler._hooks import profile_transaction  # profiling is set up
+
+        profile_transaction(transaction, sampling_context, client)
     return transaction
 
 

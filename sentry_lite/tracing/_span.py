@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from sentry_lite.tracing._transaction import Transaction
 
 MAX_SPANS = 1000
+# The running continuous profiler's id, or None (set by sentry_lite.profiler): new spans carry
+# it. One slot, replaced whole, so a span reads it in one step while another thread changes it.
+ACTIVE_PROFILER: list[str | None] = [None]
 
 _scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
 _blocks_module: list[ModuleType] = []  # sentry_lite._blocks, likewise
@@ -151,6 +154,9 @@ class Span(SpanCompat):
         self._pinned: tuple[Scope, Any] | None = None  # (scope, its span before this one)
         self._start = time()  # epoch seconds; start_timestamp gives a datetime
         self._perf = perf_counter()
+        profiler_id = ACTIVE_PROFILER[0]
+        if profiler_id is not None:
+            _profiled(self, profiler_id)
 
     # -- tree ----------------------------------------------------------------------
 
@@ -398,6 +404,16 @@ def _restore(var: ContextVar[Any], token: Token[Any]) -> None:
         var.set(None if old is token.MISSING else old)
 
 
+def _profiled(span: Span, profiler_id: str) -> None:
+    """Link a span to the continuous profile: the profiler and the thread it started in."""
+    import threading
+
+    thread = threading.current_thread()
+    span.set_data("profiler_id", profiler_id)
+    span.set_data("thread.id", str(thread.ident))
+    span.set_data("thread.name", thread.name)
+
+
 def _add_bags(out: dict[str, Any], span: Span) -> None:
     if span._tags:
         out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in span._tags.items()}
@@ -409,4 +425,4 @@ def _add_bags(out: dict[str, Any], span: Span) -> None:
         out["measurements"] = dict(span._measurements)
 
 
-__all__ = ["MAX_SPANS", "Span", "new_span_id"]
+__all__ = ["ACTIVE_PROFILER", "MAX_SPANS", "Span", "new_span_id"]

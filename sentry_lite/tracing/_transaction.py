@@ -23,9 +23,11 @@ class Transaction(Span):
 
     __slots__ = (
         "_contexts",
+        "_continuous_profile",
         "_dsc",
         "_name",
         "_overflow",
+        "_profile",
         "_sample_rand",
         "_scope",
         "_source",
@@ -59,6 +61,8 @@ class Transaction(Span):
         self._contexts: dict[str, Any] = {}
         self._spans: list[Span] = []
         self._overflow = 0
+        self._profile: Any = None  # a sentry_lite.profiler Profile, when profiled
+        self._continuous_profile: Any = None  # held under profile_lifecycle="trace"
 
     # A transaction is its own: a property, not a reference to itself (a cycle would keep
     # every finished transaction, and what it holds, until the garbage collector runs).
@@ -105,6 +109,8 @@ class Transaction(Span):
         self._scope = scope
         scope._transaction = self._name
         scope._transaction_info = {**scope._transaction_info, "source": self._source}
+        if self._profile is not None:
+            self._profile.start()
 
     def _record(self, span: Span) -> None:
         if self._end is not None:
@@ -162,6 +168,7 @@ class Transaction(Span):
         if self._end is not None:
             return None
         Span.finish(self, scope, end_timestamp)
+        self._stop_profiles()
         if scope is None:
             scope = _scopes().get_current_scope()
         try:
@@ -174,6 +181,13 @@ class Transaction(Span):
             # span holds its transaction), so that all of it is freed without the collector.
             self._scope = None
             self._spans = []
+            self._profile = None
+
+    def _stop_profiles(self) -> None:
+        if self._profile is not None:
+            self._profile.stop()
+        if self._continuous_profile is not None:
+            self._continuous_profile.stop()
 
     def _send(self, scope: Scope) -> str | None:
         client = scope.client
@@ -192,12 +206,17 @@ class Transaction(Span):
         if self._overflow:
             _lost(client, "buffer_overflow", "span", self._overflow)
         hint: dict[str, Any] = {"dynamic_sampling_context": self.get_dynamic_sampling_context()}
+        if self._profile is not None and self._profile.valid(client):
+            hint["profile"] = self._profile  # the client adds it to the envelope
         return scope.capture_event(self.to_event(), hint)  # type: ignore[arg-type]
 
     def to_event(self) -> dict[str, Any]:
         """The transaction event (``type: transaction``) with its finished spans."""
         contexts = dict(self._contexts)
         contexts["trace"] = self.get_trace_context()
+        profiler_id = (self._data or {}).get("profiler_id")
+        if profiler_id is not None:
+            contexts["profile"] = {"profiler_id": profiler_id}
         event: dict[str, Any] = {
             "type": "transaction",
             "transaction": self._name or "<unlabeled transaction>",
