@@ -25,8 +25,9 @@ def _safe_repr(value: Any) -> str:
     return text if len(text) <= 1024 else text[:1021] + "..."
 
 
-def format_attribute(value: Any) -> Any:
-    """``value`` as an attribute value: a scalar, a homogeneous list, else its repr."""
+def format_attribute(val: Any) -> Any:
+    """``val`` as an attribute value: a scalar, a homogeneous list, else its repr."""
+    value = val
     kind = type(value)
     if kind is str or kind is int or kind is bool:
         return value
@@ -52,8 +53,9 @@ def _plain(value: Any) -> Any:
     return _safe_repr(value)  # pragma: no cover - the caller checked isinstance
 
 
-def serialize_attribute(value: Any) -> dict[str, Any]:
+def serialize_attribute(val: Any) -> dict[str, Any]:
     """The wire form of an attribute value."""
+    value = val
     kind = _WIRE_TYPES.get(type(value))
     if kind is not None:
         return {"value": value, "type": kind}

@@ -31,7 +31,6 @@ INERT_OPTIONS = frozenset(
         "http_request_source_threshold_ms",
         "trace_lifecycle",
         "stream_gen_ai_spans",
-        "instrumenter",
         "data_collection",
         "ignore_spans",
         "auto_session_tracking",

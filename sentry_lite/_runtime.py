@@ -5,7 +5,6 @@ option readers, with the official signatures.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import threading
@@ -17,7 +16,6 @@ from functools import wraps
 from sentry_lite import _dsn
 from sentry_lite._conventions import EndpointType
 from sentry_lite._event.defaults import sdk_info
-from sentry_lite._event.saferepr import safe_repr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -206,28 +204,3 @@ def has_data_collection_enabled(options: dict[str, Any] | None) -> bool:
     collection = options.get("data_collection") if options is not None else None
     return bool(collection is not None and collection.get("provided_by_user", False))
 
-
-def _plain_list(value: Any) -> bool:
-    kinds = (str, int, float, bool)
-    return bool(value) and type(value[0]) in kinds and all(type(v) is type(value[0]) for v in value)
-
-
-def format_attribute(val: Any) -> Any:
-    """A log or metric attribute as a value Sentry keeps: scalars, uniform lists, else a repr."""
-    if isinstance(val, float) and not math.isfinite(val):
-        return str(val)
-    if isinstance(val, (bool, int, float, str)):
-        return val
-    if isinstance(val, (list, tuple)) and (not val or _plain_list(val)):
-        return list(val)
-    return safe_repr(val)
-
-
-def serialize_attribute(val: Any) -> dict[str, Any]:
-    """``{"value": ..., "type": ...}`` as log and metric items carry attributes."""
-    for kind, name in ((bool, "boolean"), (int, "integer"), (float, "double"), (str, "string")):
-        if isinstance(val, kind):
-            return {"value": val, "type": name}
-    if isinstance(val, list) and (not val or _plain_list(val)):
-        return {"value": val, "type": "array"}
-    return {"value": safe_repr(val), "type": "string"}

@@ -230,13 +230,13 @@ def __getattr__(name: str) -> Any:
 
 def start_transaction(
     transaction: Any = None,
-    instrumenter: Any = None,
+    instrumenter: str = "sentry",
     custom_sampling_context: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Start a transaction (sampled per the options); ``with`` it to make it active."""
     return _current().start_transaction(
-        transaction, custom_sampling_context=custom_sampling_context, **kwargs
+        transaction, instrumenter, custom_sampling_context=custom_sampling_context, **kwargs
     )
 
 

@@ -313,17 +313,26 @@ class Scope(ScopeCompat):
     def start_transaction(
         self,
         transaction: Any = None,
-        instrumenter: Any = None,
+        instrumenter: str = "sentry",
         custom_sampling_context: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """A sampled (or not) transaction; ``with`` it to make it the active span."""
+        """A sampled (or not) transaction; ``with`` it to make it the active span. A span of
+        another instrumenter than the client's (``instrumenter`` option) is a ``NoOpSpan``."""
+        if instrumenter != self.get_client().options.instrumenter:
+            from sentry_lite.tracing._noop import NoOpSpan
+
+            return NoOpSpan()
         from sentry_lite.tracing._ops import start_transaction
 
         return start_transaction(self, transaction, custom_sampling_context, kwargs)
 
-    def start_span(self, instrumenter: Any = None, **kwargs: Any) -> Any:
+    def start_span(self, instrumenter: str = "sentry", **kwargs: Any) -> Any:
         """A child of the active span (or a span outside any transaction)."""
+        if instrumenter != self.get_client().options.instrumenter:
+            from sentry_lite.tracing._noop import NoOpSpan
+
+            return NoOpSpan()
         span = self._span
         if span is not None:
             return span.start_child(**kwargs)

@@ -12,6 +12,7 @@ import math
 from contextvars import ContextVar
 
 from sentry_lite import _log
+from sentry_lite._attrs import format_attribute, serialize_attribute
 from sentry_lite._dsn import BadDsn
 from sentry_lite._errors import (
     CaptureInternalException,
@@ -46,7 +47,6 @@ from sentry_lite._runtime import (
     Dsn,
     deprecation_warning,
     ensure_integration_enabled,
-    format_attribute,
     get_before_send_log,
     get_before_send_metric,
     get_before_send_span,
@@ -64,7 +64,6 @@ from sentry_lite._runtime import (
     nanosecond_time,
     now,
     nullcontext,
-    serialize_attribute,
 )
 from sentry_lite._text import (
     FALSY_ENV_VALUES,

@@ -59,7 +59,7 @@ _LAZY = {
     "is_valid_sample_rate": "sentry_lite.utils",
     "nanosecond_time": "sentry_lite.utils",
     "should_be_treated_as_error": "sentry_lite.utils",
-    "get_profiler_id": "sentry_lite.profiler",  # or its continuous_profiler module
+    "get_profiler_id": "sentry_lite.profiler.continuous_profiler",
     "logger": "sentry_lite.utils",
 }
 

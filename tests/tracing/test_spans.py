@@ -395,3 +395,17 @@ def test_timestamps_are_aware_datetimes_as_in_the_official_sdk(sentry_init: Any)
     assert span.start_timestamp.tzinfo is timezone.utc
     span.timestamp = datetime(2030, 1, 1, tzinfo=timezone.utc)  # settable, as upstream
     assert span.to_json()["timestamp"] == datetime(2030, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def test_spans_of_another_instrumenter_are_no_ops(
+    sentry_init: Any, sentry_transactions: Any
+) -> None:
+    from sentry_lite.tracing import NoOpSpan
+
+    sentry_init(traces_sample_rate=1.0, instrumenter="otel")
+    with sentry_lite.start_transaction(name="made by otel") as tx:
+        assert isinstance(tx, NoOpSpan)
+        assert isinstance(sentry_lite.start_span(op="x"), NoOpSpan)
+    with sentry_lite.start_transaction(name="ours", instrumenter="otel") as tx:
+        assert not isinstance(tx, NoOpSpan)
+    assert [t["transaction"] for t in sentry_transactions] == ["ours"]
