@@ -14,6 +14,7 @@ from sentry_lite.api import (
     capture_message,
     configure_scope,
     continue_trace,
+    end_session,
     flush,
     flush_async,
     get_baggage,
@@ -38,6 +39,7 @@ from sentry_lite.api import (
     set_tags,
     set_transaction_name,
     set_user,
+    start_session,
     start_span,
     start_transaction,
     trace,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
 
     from sentry_lite import integrations
     from sentry_lite.client import Client
+    from sentry_lite.crons.decorator import monitor
     from sentry_lite.transport import HttpTransport, Transport
 
 # Loaded on first use so that ``import sentry_lite`` stays cheap.
@@ -62,6 +65,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Transport": ("sentry_lite.transport", "Transport"),
     "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
     "integrations": ("sentry_lite.integrations", None),
+    "monitor": ("sentry_lite.crons.decorator", "monitor"),
 }
 
 
@@ -90,6 +94,7 @@ __all__ = [
     "capture_message",
     "configure_scope",
     "continue_trace",
+    "end_session",
     "flush",
     "flush_async",
     "get_baggage",
@@ -104,6 +109,7 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "monitor",
     "new_scope",
     "push_scope",
     "remove_tag",
@@ -115,6 +121,7 @@ __all__ = [
     "set_tags",
     "set_transaction_name",
     "set_user",
+    "start_session",
     "start_span",
     "start_transaction",
     "trace",

@@ -153,8 +153,17 @@ def apply_scopes(
     return _run_processors(event, hint, scopes, client)
 
 
+def check_in_scopes(event: Event, scopes: list[Scope]) -> Event:
+    """What the scopes give a check-in: the trace context only (as the official SDK)."""
+    if scopes:
+        _trace_context(event, scopes)
+    trace = (event.get("contexts") or {}).get("trace")
+    event["contexts"] = {"trace": trace} if trace is not None else {}
+    return event
+
+
 def _noop(crumb: Breadcrumb) -> None:
     return None
 
 
-__all__ = ["apply_scopes", "merge_breadcrumbs"]
+__all__ = ["apply_scopes", "check_in_scopes", "merge_breadcrumbs"]

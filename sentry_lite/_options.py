@@ -42,7 +42,6 @@ INERT_OPTIONS = frozenset(
         "instrumenter",
         "data_collection",
         "ignore_spans",
-        "auto_session_tracking",
         "enable_backpressure_handling",
         "enable_logs",
         "before_send_log",

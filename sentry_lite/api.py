@@ -105,7 +105,10 @@ def set_context(key: str, value: dict[str, Any]) -> None:
 
 
 def set_user(value: dict[str, Any] | None) -> None:
-    (_isolation_get() or get_isolation_scope())._user = value
+    scope = _isolation_get() or get_isolation_scope()
+    scope._user = value
+    if scope._session is not None:  # the session's user id (``did``) follows
+        scope._session.update(user=value)
 
 
 def set_level(value: LogLevelStr) -> None:
@@ -272,6 +275,16 @@ def trace(
     return decorate(func, op=op, name=name, **kwargs)
 
 
+def start_session(session_mode: str = "application") -> None:
+    """Start a release-health session on the isolation scope (ending the previous one)."""
+    get_isolation_scope().start_session(session_mode=session_mode)
+
+
+def end_session() -> None:
+    """End the isolation scope's session; it is sent in the background (and at exit)."""
+    get_isolation_scope().end_session()
+
+
 __all__ = [
     "add_attachment",
     "add_breadcrumb",
@@ -280,6 +293,7 @@ __all__ = [
     "capture_message",
     "configure_scope",
     "continue_trace",
+    "end_session",
     "flush",
     "flush_async",
     "get_baggage",
@@ -304,6 +318,7 @@ __all__ = [
     "set_tags",
     "set_transaction_name",
     "set_user",
+    "start_session",
     "start_span",
     "start_transaction",
     "trace",

@@ -19,7 +19,7 @@ from sentry_lite._event.exceptions import event_from_exception, exc_info_from_er
 from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._ids import new_event_id
-from sentry_lite._merge import apply_scopes
+from sentry_lite._merge import apply_scopes, check_in_scopes
 from sentry_lite._options import _DEFAULTS as DEFAULTS
 from sentry_lite._options import INERT_OPTIONS, Options, build_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from sentry_lite.attachments import Attachment
     from sentry_lite.integrations import Integration
     from sentry_lite.scope import Scope
+    from sentry_lite.session import Session
+    from sentry_lite.sessions import SessionFlusher
     from sentry_lite.transport import Transport
     from sentry_lite.types import Breadcrumb, Event, Hint
 
@@ -81,6 +83,9 @@ class NonRecordingClient:
     def get_integration(self, name_or_class: Any) -> Integration | None:
         return None
 
+    def capture_session(self, session: Any) -> None:
+        return None
+
     def log_error(self, message: str) -> None:
         return None
 
@@ -95,6 +100,10 @@ class NonRecordingClient:
 
 
 NON_RECORDING_CLIENT = NonRecordingClient()
+
+# Event types other than errors: their data category (rate limits, client reports) and item.
+_CATEGORIES = {"transaction": "transaction", "check_in": "monitor"}
+_ITEM_TYPES = {"transaction": "transaction", "monitor": "check_in"}
 
 
 class Client:
@@ -123,6 +132,7 @@ class Client:
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
+        self._session_flusher: SessionFlusher | None = None  # made with the first session
         self.integrations: dict[str, Integration] = {}
         if self._debug:
             for name in sorted(INERT_OPTIONS):
@@ -189,7 +199,7 @@ class Client:
         """Run ``event`` through the pipeline; its id, or ``None`` if it was dropped."""
         if self.transport is None:
             return None
-        category = "transaction" if event.get("type") == "transaction" else "error"
+        category = _CATEGORIES.get(event.get("type"), "error")  # type: ignore[arg-type]
         try:
             layers = scopes if scopes is not None else ([scope] if scope is not None else [])
             return self._pipeline(event, hint if hint is not None else {}, layers, category)
@@ -207,6 +217,7 @@ class Client:
                 self._lost("event_processor", category)
                 return None
             if not self._sampled(event, hint):
+                self._count_in_session(event, scopes)  # an error all the same
                 self._lost("sample_rate", category)
                 return None
         if "timestamp" not in event:
@@ -217,24 +228,41 @@ class Client:
         if isinstance(own_crumbs, dict):
             for crumb in own_crumbs.get("values") or ():
                 self._prepare_breadcrumb(crumb)
-        prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
+        if category == "monitor":  # check-ins carry the trace context, no other scope data
+            prepared: Event | None = check_in_scopes(event, scopes)
+        else:
+            prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
         if prepared is None:
             self._lost("event_processor", category)
             self._lost_spans("event_processor", event)
             return None
         event = prepared
         apply_defaults(event, options, self._integration_names)
+        if category == "monitor":
+            event["contexts"].pop("runtime", None)
         event = serialize_event(event, options, self._scrubber)
         final = self._before_send(event, hint, category)
         if final is None:
             self._lost("before_send", category)
             self._lost_spans("before_send", event)
             return None
+        if category == "error":
+            self._count_in_session(final, scopes)
         if "dynamic_sampling_context" not in hint:
             hint["dynamic_sampling_context"] = self._dynamic_sampling_context(final, scopes)
         self._send(final, hint, category)
         event_id: str | None = final.get("event_id")
         return event_id
+
+    def _count_in_session(self, event: Event, scopes: list[Scope]) -> None:
+        for scope in scopes:
+            if scope._session is not None:
+                from sentry_lite._health import session_of, update_from_event
+
+                session = session_of(scopes)
+                if session is not None:
+                    update_from_event(session, event)
+                return
 
     def _lost_spans(self, reason: str, event: Event) -> None:
         # A dropped transaction loses its spans too (itself counted as one).
@@ -329,7 +357,7 @@ class Client:
         if dsc:
             headers["trace"] = dsc
         envelope = Envelope(headers=headers)
-        item_type = "transaction" if category == "transaction" else "event"
+        item_type = _ITEM_TYPES.get(category, "event")
         envelope.add_item(Item(PayloadRef(json=event), type=item_type))
         for attachment in hint.get("attachments") or ():
             self._add_attachment(envelope, attachment, category)
@@ -354,6 +382,43 @@ class Client:
             )
         )
 
+    # -- sessions (release health) ---------------------------------------------------
+
+    def capture_session(self, session: Session) -> None:
+        """Queue a closed session: counted (request mode) or sent as an item."""
+        if self.transport is None:
+            return
+        if not session.release:
+            self.log_debug("a session without a release is dropped")
+            return
+        flusher = self._session_flusher
+        if flusher is None:
+            from sentry_lite.sessions import SessionFlusher
+
+            flusher = self._session_flusher = SessionFlusher(
+                self._capture_envelope, record_lost_func=self._record_lost_func
+            )
+        flusher.add_session(session)
+
+    @property
+    def session_flusher(self) -> SessionFlusher | None:
+        return self._session_flusher
+
+    def _capture_envelope(self, envelope: Envelope) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.capture_envelope(envelope)
+
+    def _record_lost_func(self, reason: str, category: str, quantity: int) -> None:
+        self._lost(reason, category, quantity)
+
+    def _flush_sessions(self) -> None:
+        if self._session_flusher is not None:
+            try:
+                self._session_flusher.flush()
+            except Exception:
+                self.log_error("could not send the pending sessions")
+
     # -- flushing ------------------------------------------------------------------
 
     def flush(
@@ -364,6 +429,7 @@ class Client:
             return
         if timeout is None:
             timeout = self.options.shutdown_timeout
+        self._flush_sessions()
         try:
             self.transport.flush(timeout, callback)
         except Exception:
@@ -375,6 +441,8 @@ class Client:
         """Flush, then stop the transport; the client sends nothing afterwards."""
         if self.transport is None:
             return
+        if self._session_flusher is not None:
+            self._session_flusher.kill()
         self.flush(timeout, callback)
         transport, self.transport = self.transport, None
         try:
