@@ -110,3 +110,187 @@ def test_application_session_items_match_the_official_sdk(
         "init": True, "status": status, "errors": errors, "did": "user-42",
         "attrs": {"release": "health-app@1.0", "environment": "acceptance"},
     }
+
+
+# -- the machinery, in this process ----------------------------------------------------------
+
+import os  # noqa: E402
+import textwrap  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import sentry_lite  # noqa: E402
+from sentry_lite import _health  # noqa: E402
+from sentry_lite._event import release as release_module  # noqa: E402
+from sentry_lite._loopback import LoopbackServer  # noqa: E402
+from sentry_lite.envelope import Envelope  # noqa: E402
+from sentry_lite.integrations.threading import ThreadingIntegration  # noqa: E402
+from sentry_lite.session import Session  # noqa: E402
+from sentry_lite.sessions import SessionFlusher, track_session  # noqa: E402
+
+
+def session_items(envelopes: list[Any]) -> list[dict[str, Any]]:
+    return [i.payload.json for e in envelopes for i in e.items if i.type == "session"]
+
+
+def request_session(status: str = "ok", errors: int = 0) -> Session:
+    session = Session(release="r", environment="e", session_mode="request")
+    session.update(status=status, errors=errors)
+    session.close()
+    return session
+
+
+def test_the_flusher_sends_by_itself_every_interval() -> None:
+    sent: list[Envelope] = []
+    arrived = threading.Event()
+
+    def capture(envelope: Envelope) -> None:
+        sent.append(envelope)
+        arrived.set()
+
+    flusher = SessionFlusher(capture, flush_interval=0.05)  # type: ignore[arg-type]
+    try:
+        for outcome in ("ok", "ok", "crashed"):
+            flusher.add_session(request_session(outcome))
+        flusher.add_session(request_session(errors=2))
+        assert arrived.wait(5)
+    finally:
+        flusher.kill()
+    [item] = sent[0].items
+    assert item.type == "sessions"
+    check_aggregates(item.payload.json)
+    [bucket] = item.payload.json["aggregates"]
+    assert (bucket["exited"], bucket["crashed"], bucket["errored"]) == (2, 1, 1)
+
+
+def test_a_forked_child_starts_with_nothing_pending() -> None:
+    sent: list[Envelope] = []
+    flusher = SessionFlusher(sent.append)
+    flusher.add_session(request_session())
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's sessions are the parent's to send
+        flusher.flush()
+        os._exit(0 if not sent and flusher._thread is None else 1)
+    _, status = os.waitpid(pid, 0)
+    flusher.kill()
+    assert os.waitstatus_to_exitcode(status) == 0
+    flusher.flush()
+    assert [i.type for e in sent for i in e.items] == ["sessions"]
+
+
+def test_application_sessions_beyond_the_bound_are_counted() -> None:
+    lost: list[tuple[str, str, int]] = []
+    flusher = SessionFlusher(lambda envelope: None,
+                             record_lost_func=lambda *args: lost.append(args))
+    flusher._thread = threading.current_thread()  # no background sending in this test
+    flusher._thread_pid = os.getpid()
+    for _ in range(1001):
+        flusher.add_session(Session(release="r"))
+    assert lost == [("queue_overflow", "session", 1)]
+    assert len(flusher.pending_sessions) == 1000
+
+
+def test_no_release_no_sessions_said_once(sentry_init: Any, sentry_envelopes: list[Any],
+                                         tmp_path: Path, capsys: Any) -> None:
+    release_module.forget()
+    del _health._said_no_release[:]
+    sentry_init(debug=True, project_root=str(tmp_path))  # not a git checkout: no release
+    try:
+        sentry_lite.start_session()
+        sentry_lite.end_session()
+        sentry_lite.start_session()
+        sentry_lite.flush()
+    finally:
+        release_module.forget()
+    assert session_items(sentry_envelopes) == []
+    assert capsys.readouterr().err.count("no release is set: release health") == 1
+
+
+def test_errors_count_only_exceptions_and_sampled_out_ones_too(
+    sentry_init: Any, sentry_envelopes: list[Any]
+) -> None:
+    sentry_init(release="r", sample_rate=0.0)
+    sentry_lite.start_session()
+    sentry_lite.capture_message("not an error for release health")
+    try:
+        raise ValueError("sampled out, still an error")
+    except ValueError:
+        sentry_lite.capture_exception()
+    sentry_lite.set_user({"email": "late@example.com"})  # the session's did follows
+    sentry_lite.start_session()  # ends the first one
+    sentry_lite.end_session()
+    sentry_lite.flush()
+    first, second = session_items(sentry_envelopes)
+    assert (first["status"], first["errors"], first["did"]) == ("exited", 1, "late@example.com")
+    assert (second["status"], "errors" in second) == ("exited", False)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_unhandled_error_in_a_thread_crashes_the_session(
+    sentry_init: Any, sentry_envelopes: list[Any]
+) -> None:
+    sentry_init(release="r", integrations=[ThreadingIntegration(propagate_scope=True)])
+    sentry_lite.start_session()
+
+    def fail() -> None:
+        raise RuntimeError("the worker thread died")
+
+    thread = threading.Thread(target=fail)
+    thread.start()
+    thread.join()
+    sentry_lite.end_session()
+    sentry_lite.flush()
+    [session] = session_items(sentry_envelopes)
+    assert (session["status"], session["errors"]) == ("crashed", 1)
+
+
+def test_track_session_and_stopping_auto_tracking(sentry_init: Any,
+                                                  sentry_envelopes: list[Any]) -> None:
+    sentry_init(release="r")
+    scope = sentry_lite.get_isolation_scope()
+    with track_session(scope):
+        assert scope._session is not None
+    scope.stop_auto_session_tracking()
+    with track_session(scope):
+        assert scope._session is None
+    scope.resume_auto_session_tracking()
+    sentry_lite.flush()
+    assert [s["status"] for s in session_items(sentry_envelopes)] == ["exited"]
+
+
+def test_a_session_left_open_is_sent_at_exit() -> None:
+    with LoopbackServer() as server:
+        code = textwrap.dedent(f"""
+            import sentry_lite
+            sentry_lite.init(dsn={server.dsn!r}, release="exit@1")
+            sentry_lite.start_session()
+        """)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert server.wait_for_items("session", 1)
+        [item] = server.items_of("session")
+    check_session(item.payload.json)
+    assert item.payload.json["status"] == "exited"
+
+
+def test_request_sessions_cost_no_envelope_per_request(sentry_init: Any,
+                                                       sentry_envelopes: list[Any]) -> None:
+    from werkzeug.test import Client as WerkzeugClient
+
+    from sentry_lite.integrations.wsgi import SentryWsgiMiddleware
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    sentry_init(release="r")
+    client = WerkzeugClient(SentryWsgiMiddleware(app))
+    started = time.time()
+    for _ in range(20):
+        client.get("/").close()  # a server closes the response: the request is over
+    assert sentry_envelopes == []  # counted, not sent, until the flush
+    sentry_lite.flush()
+    [envelope] = sentry_envelopes
+    [bucket] = envelope.items[0].payload.json["aggregates"]
+    assert bucket["exited"] == 20 or time.time() // 60 != started // 60

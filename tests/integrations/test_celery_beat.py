@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("celery")
 
-from sentry_lite.integrations._celery_beat import match_regex_list  # noqa: E402
+from sentry_lite.integrations._celery_beat import match_regex_list
 
 APP = Path(__file__).parents[1] / "data" / "health" / "beat_app.py"
 
