@@ -229,6 +229,29 @@ METRICS = [
         (("captures", "leak", ("captured",)), ("alloc blocks", "leak", ("blocks_growth",))),
         NOOP,
     ),
+    Metric(
+        "session_request_ns",
+        "release health: time a WSGI request gains with session tracking on",
+        "ns",
+        "health",
+        ("session_added", "ns"),
+        ("<=", 0.5),
+        (
+            ("py calls added", "health", ("session_added", "py_calls")),
+            ("request, tracking off", "health", ("sessions_off", "ns")),
+        ),
+        NOOP,
+    ),
+    Metric(
+        "monitor_us",
+        "crons: @monitor around an empty function (2 check-ins)",
+        "us",
+        "health",
+        ("monitor", "us"),
+        ("<=", 0.5),
+        (("py calls", "health", ("monitor", "py_calls")),),
+        NOOP,
+    ),
 ]
 
 

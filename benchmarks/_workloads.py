@@ -494,7 +494,15 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def health(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Session tracking per request and ``@monitor`` (benchmarks/_health_workloads.py)."""
+    from _health_workloads import health as run
+
+    return run(module, params)
+
+
 WORKLOADS = {
+    "health": health,
     "startup": startup,
     "ops": ops,
     "capture": capture,
