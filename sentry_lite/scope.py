@@ -294,11 +294,11 @@ class Scope:
 
     # -- release health (sentry_lite.sessions) --------------------------------------
 
-    def start_session(self, *args: Any, session_mode: str = "application", **kwargs: Any) -> None:
-        """End this scope's session if any, and start a new one."""
+    def start_session(self, *args: Any, **kwargs: Any) -> None:
+        """End this scope's session if any, and start a new one (``session_mode=``)."""
         from sentry_lite._health import start_session
 
-        start_session(self, session_mode)
+        start_session(self, kwargs.get("session_mode", "application"))
 
     def end_session(self, *args: Any, **kwargs: Any) -> None:
         """Close this scope's session, if any, and hand it to the client to send."""
