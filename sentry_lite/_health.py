@@ -111,7 +111,10 @@ def begin_request(client: Any, isolation: Scope) -> None:
     forced = isolation._force_auto_session_tracking
     if not (client.options.auto_session_tracking if forced is None else forced):
         return  # errors of the request count in the session it inherited, if any
-    isolation._session = _new_session(client, isolation, "request")
+    release = release_of(client) if client.is_active() else None
+    if release:
+        isolation._session = Session._for_request(release, client.options.environment,
+                                                  "request")
 
 
 def end_request(client: Any, isolation: Scope) -> None:
@@ -120,7 +123,8 @@ def end_request(client: Any, isolation: Scope) -> None:
     if session is None or session.session_mode != "request":
         return
     isolation._session = None
-    session.close()
+    if session.status == "ok":  # what close() does; the end time is not part of aggregates
+        session.status = "exited"
     capture = getattr(client, "capture_session", None)
     if capture is not None:
         capture(session)

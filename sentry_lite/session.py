@@ -93,6 +93,21 @@ class Session:
                     environment=environment, user_agent=user_agent, ip_address=ip_address,
                     errors=errors, user=user)
 
+    @classmethod
+    def _for_request(cls, release: str, environment: str | None, mode: str) -> Session:
+        """What ``Session(release=..., environment=..., session_mode=...)`` makes, cheaply
+        (one per request)."""
+        session = cls.__new__(cls)
+        session._sid = None
+        session._started = session._timestamp = time()
+        session.status = "ok"
+        session.did = session.duration = session.user_agent = session.ip_address = None
+        session.release = release
+        session.environment = environment
+        session.session_mode = mode
+        session.errors = 0
+        return session
+
     # -- times and id, made on demand ------------------------------------------------
 
     @property

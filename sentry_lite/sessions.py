@@ -82,7 +82,7 @@ class SessionFlusher:
         # what a forked child starts with: nothing pending, no thread (the parent sends its own)
         self._lock = threading.Lock()
         self.pending_sessions: list[Any] = []
-        # {(("environment", e), ("release", r)): {start minute (epoch // 60): counts}}
+        # {(release, environment): {start minute (epoch // 60): counts}}
         self.pending_aggregates: dict[Any, dict[int, dict[str, Any]]] = {}
         self._thread: threading.Thread | None = None
         self._thread_pid: int | None = None
@@ -92,8 +92,8 @@ class SessionFlusher:
 
     def add_aggregate_session(self, session: Session) -> None:
         """Count a closed request-mode session in its minute's bucket."""
-        attrs = session.get_json_attrs(with_user_info=False)
-        self._count(tuple(sorted(attrs.items())), int(session._started // 60), outcome_of(session))
+        key = (session.release, session.environment)  # the aggregate's attrs, made at flush
+        self._count(key, int(session._started // 60), outcome_of(session))
 
     def _count(self, key: Any, minute: int, outcome: str) -> None:
         with self._lock:
@@ -164,6 +164,10 @@ class SessionFlusher:
 
 
 def _aggregate_payload(key: Any, states: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    release, environment = key
+    attrs: dict[str, Any] = {"environment": environment} if environment is not None else {}
+    if release is not None:
+        attrs["release"] = release  # keys sorted, as the official SDK writes them
     buckets = []
     for minute in sorted(states):
         counts = states[minute]
@@ -172,7 +176,7 @@ def _aggregate_payload(key: Any, states: dict[int, dict[str, Any]]) -> dict[str,
             if counts.get(outcome):
                 bucket[outcome] = counts[outcome]
         buckets.append(bucket)
-    return {"attrs": dict(key), "aggregates": buckets}
+    return {"attrs": attrs, "aggregates": buckets}
 
 
 def _minute_stamp(minute: int) -> str:

@@ -63,3 +63,13 @@ def test_format_timestamp_is_utc_with_microseconds() -> None:
     assert format_timestamp(datetime(2024, 1, 1, 2, 0, tzinfo=vienna)) == (
         "2024-01-01T00:00:00.000000Z"
     )
+
+
+def test_the_request_shortcut_makes_what_the_constructor_makes() -> None:
+    quick = Session._for_request("app@1", "prod", "request")
+    full = Session(release="app@1", environment="prod", session_mode="request")
+    for name in ("status", "did", "release", "environment", "duration", "user_agent",
+                 "ip_address", "session_mode", "errors"):
+        assert getattr(quick, name) == getattr(full, name), name
+    assert abs(quick.started.timestamp() - full.started.timestamp()) < 5
+    assert set(quick.to_json()) == set(full.to_json())
