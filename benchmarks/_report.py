@@ -231,14 +231,15 @@ METRICS = [
     ),
     Metric(
         "session_request_ns",
-        "release health: time a WSGI request gains with session tracking on",
+        "release health: a request's session (track_session, request mode)",
         "ns",
         "health",
         ("session_added", "ns"),
         ("<=", 0.5),
         (
-            ("py calls added", "health", ("session_added", "py_calls")),
-            ("request, tracking off", "health", ("sessions_off", "ns")),
+            ("py calls", "health", ("session_added", "py_calls")),
+            ("WSGI request: ns added", "health", ("wsgi_session_added", "ns")),
+            ("py calls added", "health", ("wsgi_session_added", "py_calls")),
         ),
         NOOP,
     ),

@@ -49,6 +49,9 @@ def _new_session(client: Any, scope: Scope, mode: str) -> Session | None:
 
 def start_session(scope: Scope, session_mode: str = "application") -> None:
     end_session(scope)
+    if session_mode == "request":
+        _request_session(scope.client, scope)
+        return
     try:
         scope._session = _new_session(scope.client, scope, session_mode)
     except Exception:
@@ -61,7 +64,10 @@ def end_session(scope: Scope) -> None:
         return
     client = scope.client
     try:
-        session.close()
+        if session.session_mode != "request":
+            session.close()
+        elif session.status == "ok":  # close() without the end time aggregates leave out
+            session.status = "exited"
         capture = getattr(client, "capture_session", None)
         if capture is not None:
             capture(session)
@@ -111,10 +117,13 @@ def begin_request(client: Any, isolation: Scope) -> None:
     forced = isolation._force_auto_session_tracking
     if not (client.options.auto_session_tracking if forced is None else forced):
         return  # errors of the request count in the session it inherited, if any
+    _request_session(client, isolation)
+
+
+def _request_session(client: Any, scope: Scope) -> None:
     release = release_of(client) if client.is_active() else None
     if release:
-        isolation._session = Session._for_request(release, client.options.environment,
-                                                  "request")
+        scope._session = Session._for_request(release, client.options.environment, "request")
 
 
 def end_request(client: Any, isolation: Scope) -> None:

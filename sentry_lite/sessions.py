@@ -192,20 +192,30 @@ def _is_auto_session_tracking_enabled(scope: Scope) -> bool:
     forced = scope._force_auto_session_tracking
     if forced is not None:
         return bool(forced)
-    return bool(scope.get_client().options.get("auto_session_tracking", False))
+    return bool(getattr(scope.get_client().options, "auto_session_tracking", False))
 
 
-@contextmanager
-def track_session(scope: Scope, session_mode: str = "application") -> Generator[None, None, None]:
-    """Run the block in a new session on ``scope`` when session tracking is on."""
-    tracking = _is_auto_session_tracking_enabled(scope)
-    if tracking:
-        scope.start_session(session_mode=session_mode)
-    try:
-        yield
-    finally:
-        if tracking:
-            scope.end_session()
+class _Tracked:
+    """The context manager of :func:`track_session` (a class: no generator per request)."""
+
+    __slots__ = ("mode", "scope", "tracking")
+
+    def __init__(self, scope: Scope, session_mode: str) -> None:
+        self.scope, self.mode, self.tracking = scope, session_mode, False
+
+    def __enter__(self) -> None:
+        self.tracking = _is_auto_session_tracking_enabled(self.scope)
+        if self.tracking:
+            self.scope.start_session(session_mode=self.mode)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.tracking:
+            self.scope.end_session()
+
+
+def track_session(scope: Scope, session_mode: str = "application") -> _Tracked:
+    """Run the ``with`` block in a new session on ``scope`` when session tracking is on."""
+    return _Tracked(scope, session_mode)
 
 
 def is_auto_session_tracking_enabled(hub: Any = None) -> Any:
