@@ -72,12 +72,14 @@ def flask_case() -> None:
         raise RuntimeError("unhandled")
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    server.daemon_threads = False  # a graceful stop, as gunicorn's: requests in flight finish
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     for path in PLAN:
         get(base, path)
     server.shutdown()
+    server.server_close()  # joins the request threads
     thread.join()
 
 
