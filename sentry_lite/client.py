@@ -396,7 +396,7 @@ class Client:
             from sentry_lite.sessions import SessionFlusher
 
             flusher = self._session_flusher = SessionFlusher(
-                self._capture_envelope, record_lost_func=self._record_lost_func
+                self._capture_envelope, record_lost_func=self._lost
             )
         flusher.add_session(session)
 
@@ -408,9 +408,6 @@ class Client:
         transport = self.transport
         if transport is not None:
             transport.capture_envelope(envelope)
-
-    def _record_lost_func(self, reason: str, category: str, quantity: int) -> None:
-        self._lost(reason, category, quantity)
 
     def _flush_sessions(self) -> None:
         if self._session_flusher is not None:
