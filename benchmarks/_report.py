@@ -249,6 +249,30 @@ METRICS = [
         ),
         NOOP,
     ),
+    Metric(
+        "session_request_ns",
+        "release health: a request's session (track_session, request mode)",
+        "ns",
+        "health",
+        ("session_added", "ns"),
+        ("<=", 0.5),
+        (
+            ("py calls", "health", ("session_added", "py_calls")),
+            ("WSGI request: ns added", "health", ("wsgi_session_added", "ns")),
+            ("py calls added", "health", ("wsgi_session_added", "py_calls")),
+        ),
+        NOOP,
+    ),
+    Metric(
+        "monitor_us",
+        "crons: @monitor around an empty function (2 check-ins)",
+        "us",
+        "health",
+        ("monitor", "us"),
+        ("<=", 0.5),
+        (("py calls", "health", ("monitor", "py_calls")),),
+        NOOP,
+    ),
 ]
 
 

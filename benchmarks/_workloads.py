@@ -535,7 +535,15 @@ def profiling(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return profiling_overhead(module, params)
 
 
+def health(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Session tracking per request and ``@monitor`` (benchmarks/_health_workloads.py)."""
+    from _health_workloads import health as run
+
+    return run(module, params)
+
+
 WORKLOADS = {
+    "health": health,
     "startup": startup,
     "ops": ops,
     "capture": capture,

@@ -67,6 +67,7 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
     "profiling": ((3, {"n": 2_000_000, "repeat": 7}), (1, {"n": 300_000, "repeat": 2})),
+    "health": ((3, {"target_s": 0.05, "repeat": 5}), (1, {"target_s": 0.005, "repeat": 2})),
     # real servers under a load generator (see _frameworks.py); seconds per run
     "frameworks": (
         (3, {"duration": 5, "warmup": 2, "connections": 32}),

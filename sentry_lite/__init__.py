@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from sentry_lite import integrations
     from sentry_lite.alias import install_as_sentry_sdk
     from sentry_lite.client import Client
+    from sentry_lite.crons.decorator import monitor
     from sentry_lite.transport import HttpTransport, Transport
 
 # Loaded on first use so that ``import sentry_lite`` stays cheap.
@@ -73,6 +74,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "logger": ("sentry_lite.logger", None),
     "metrics": ("sentry_lite.metrics", None),
     "profiler": ("sentry_lite.profiler", None),
+    "monitor": ("sentry_lite.crons.decorator", "monitor"),
 }
 
 
@@ -133,6 +135,7 @@ __all__ = [
     "is_initialized",
     "isolation_scope",
     "last_event_id",
+    "monitor",
     "new_scope",
     "push_scope",
     "remove_attribute",

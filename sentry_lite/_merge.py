@@ -165,8 +165,17 @@ def _merge_flags(event: Event, scopes: list[Scope]) -> None:
             flags["values"] = values
 
 
+def check_in_scopes(event: Event, scopes: list[Scope]) -> Event:
+    """What the scopes give a check-in: the trace context only (as the official SDK)."""
+    if scopes:
+        _trace_context(event, scopes)
+    trace = (event.get("contexts") or {}).get("trace")
+    event["contexts"] = {"trace": trace} if trace is not None else {}
+    return event
+
+
 def _noop(crumb: Breadcrumb) -> None:
     return None
 
 
-__all__ = ["apply_scopes", "merge_breadcrumbs"]
+__all__ = ["apply_scopes", "check_in_scopes", "merge_breadcrumbs"]

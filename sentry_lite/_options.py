@@ -33,7 +33,6 @@ INERT_OPTIONS = frozenset(
         "stream_gen_ai_spans",
         "data_collection",
         "ignore_spans",
-        "auto_session_tracking",
         "enable_backpressure_handling",
         "functions_to_trace",
         "_experiments",

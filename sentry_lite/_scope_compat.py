@@ -120,27 +120,6 @@ class ScopeCompat:
             for name, content in self.iter_trace_propagation_headers()
         )
 
-    # -- sessions (the sessions module fills these in) -------------------------------
-
-    def _no_sessions(self, name: str) -> None:
-        self.client.log_debug(f"Scope.{name}: release health sessions are not implemented yet")
-
-    def start_session(self, *args: Any, **kwargs: Any) -> None:
-        """Not implemented yet: does nothing (says so with ``debug=True``)."""
-        self._no_sessions("start_session")
-
-    def end_session(self, *args: Any, **kwargs: Any) -> None:
-        """Not implemented yet: does nothing (says so with ``debug=True``)."""
-        self._no_sessions("end_session")
-
-    def stop_auto_session_tracking(self, *args: Any, **kwargs: Any) -> None:
-        """Not implemented yet: does nothing (says so with ``debug=True``)."""
-        self._no_sessions("stop_auto_session_tracking")
-
-    def resume_auto_session_tracking(self) -> None:
-        """Not implemented yet: does nothing (says so with ``debug=True``)."""
-        self._no_sessions("resume_auto_session_tracking")
-
     # -- feature flags, attributes, AI conversation, profile ----------------------
 
     def _set_compat(self, key: str, value: Any) -> None:

@@ -105,7 +105,10 @@ def set_context(key: str, value: dict[str, Any]) -> None:
 
 
 def set_user(value: dict[str, Any] | None) -> None:
-    (_isolation_get() or get_isolation_scope())._user = value
+    scope = _isolation_get() or get_isolation_scope()
+    scope._user = value
+    if scope._session is not None:  # the session's user id (``did``) follows
+        scope._session.update(user=value)
 
 
 def set_level(value: LogLevelStr) -> None:
@@ -201,16 +204,6 @@ def set_attributes(attributes: dict[str, Any]) -> None:
 
 def remove_attribute(attribute: str) -> None:
     _isolation().remove_attribute(attribute)
-
-
-def start_session(session_mode: str = "application") -> None:
-    """Start a release-health session on the isolation scope."""
-    _isolation().start_session(session_mode=session_mode)
-
-
-def end_session() -> None:
-    """End the isolation scope's session."""
-    _isolation().end_session()
 
 
 def __getattr__(name: str) -> Any:
@@ -311,6 +304,16 @@ def trace(
     from sentry_lite.tracing._decorator import trace as decorate
 
     return decorate(func, op=op, name=name, attributes=attributes, template=template)
+
+
+def start_session(session_mode: str = "application") -> None:
+    """Start a release-health session on the isolation scope (ending the previous one)."""
+    get_isolation_scope().start_session(session_mode=session_mode)
+
+
+def end_session() -> None:
+    """End the isolation scope's session; it is sent in the background (and at exit)."""
+    get_isolation_scope().end_session()
 
 
 __all__ = [

@@ -21,7 +21,7 @@ from sentry_lite._event.exceptions import event_from_exception, exc_info_from_er
 from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._ids import new_event_id
-from sentry_lite._merge import apply_scopes
+from sentry_lite._merge import apply_scopes, check_in_scopes
 from sentry_lite._options import Options, build_options, warn_inert_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
 from sentry_lite.transport import make_transport
@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from sentry_lite.attachments import Attachment
     from sentry_lite.integrations import Integration
     from sentry_lite.scope import Scope
+    from sentry_lite.session import Session
+    from sentry_lite.sessions import SessionFlusher
     from sentry_lite.transport import Transport
     from sentry_lite.types import Breadcrumb, Event, Hint
 
@@ -100,6 +102,9 @@ class NonRecordingClient(BaseClient):
     def get_integration(self, name_or_class: Any) -> Integration | None:
         return None
 
+    def capture_session(self, session: Any) -> None:
+        return None
+
     def log_error(self, message: str) -> None:
         return None
 
@@ -114,6 +119,10 @@ class NonRecordingClient(BaseClient):
 
 
 NON_RECORDING_CLIENT = NonRecordingClient()
+
+# Event types other than errors: their data category (rate limits, client reports) and item.
+_CATEGORIES = {"transaction": "transaction", "check_in": "monitor"}
+_ITEM_TYPES = {"transaction": "transaction", "monitor": "check_in"}
 
 
 class Client(BaseClient):
@@ -152,6 +161,7 @@ class Client(BaseClient):
         # filtering happens while serializing (breadcrumbs, events) and building frames
         self._scrubber: Any = scrubber_for(options)
         self._random: Random | None = None  # made when a sample rate below 1 is used
+        self._session_flusher: SessionFlusher | None = None  # made with the first session
         self.integrations: dict[str, Integration] = {}
         for name in warn_inert_options(options):  # a warning once per process, per option
             self.log_debug(f"option {name} is accepted but has no effect in sentry_lite")
@@ -262,7 +272,7 @@ class Client(BaseClient):
         """Run ``event`` through the pipeline; its id, or ``None`` if it was dropped."""
         if self.transport is None:
             return None
-        category = "transaction" if event.get("type") == "transaction" else "error"
+        category = _CATEGORIES.get(event.get("type"), "error")  # type: ignore[arg-type]
         try:
             layers = scopes if scopes is not None else ([scope] if scope is not None else [])
             return self._pipeline(event, hint if hint is not None else {}, layers, category)
@@ -280,6 +290,7 @@ class Client(BaseClient):
                 self._lost("event_processor", category)
                 return None
             if not self._sampled(event, hint):
+                self._count_in_session(event, scopes)  # an error all the same
                 self._lost("sample_rate", category)
                 return None
         if "timestamp" not in event:
@@ -290,7 +301,10 @@ class Client(BaseClient):
         if isinstance(own_crumbs, dict):
             for crumb in own_crumbs.get("values") or ():
                 self._prepare_breadcrumb(crumb)
-        prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
+        if category == "monitor":  # check-ins carry the trace context, no other scope data
+            prepared: Event | None = check_in_scopes(event, scopes)
+        else:
+            prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
         if prepared is None:
             self._lost("event_processor", category)
             self._lost_spans("event_processor", event)
@@ -298,6 +312,8 @@ class Client(BaseClient):
             return None
         event = prepared
         apply_defaults(event, options, self._integration_names)
+        if category == "monitor":
+            event["contexts"].pop("runtime", None)
         event = serialize_event(event, options, self._scrubber)
         final = self._before_send(event, hint, category)
         if final is None:
@@ -305,11 +321,23 @@ class Client(BaseClient):
             self._lost_spans("before_send", event)
             self._lost_profile("before_send", hint)
             return None
+        if category == "error":
+            self._count_in_session(final, scopes)
         if "dynamic_sampling_context" not in hint:
             hint["dynamic_sampling_context"] = self._dynamic_sampling_context(final, scopes)
         self._send(final, hint, category)
         event_id: str | None = final.get("event_id")
         return event_id
+
+    def _count_in_session(self, event: Event, scopes: list[Scope]) -> None:
+        for scope in scopes:
+            if scope._session is not None:
+                from sentry_lite._health import session_of, update_from_event
+
+                session = session_of(scopes)
+                if session is not None:
+                    update_from_event(session, event)
+                return
 
     def _lost_spans(self, reason: str, event: Event) -> None:
         # A dropped transaction loses its spans too (itself counted as one).
@@ -417,7 +445,7 @@ class Client(BaseClient):
         if dsc:
             headers["trace"] = dsc
         envelope = Envelope(headers=headers)
-        item_type = "transaction" if category == "transaction" else "event"
+        item_type = _ITEM_TYPES.get(category, "event")
         envelope.add_item(Item(PayloadRef(json=event), type=item_type))
         if category == "transaction" and hint.get("profile") is not None:
             self._add_profile(envelope, hint["profile"], event)
@@ -444,6 +472,40 @@ class Client(BaseClient):
             )
         )
 
+    # -- sessions (release health) ---------------------------------------------------
+
+    def capture_session(self, session: Session) -> None:
+        """Queue a closed session: counted (request mode) or sent as an item."""
+        if self.transport is None:
+            return
+        if not session.release:
+            self.log_debug("a session without a release is dropped")
+            return
+        flusher = self._session_flusher
+        if flusher is None:
+            from sentry_lite.sessions import SessionFlusher
+
+            flusher = self._session_flusher = SessionFlusher(
+                self._capture_envelope, record_lost_func=self._lost
+            )
+        flusher.add_session(session)
+
+    @property
+    def session_flusher(self) -> SessionFlusher | None:
+        return self._session_flusher
+
+    def _capture_envelope(self, envelope: Envelope) -> None:
+        transport = self.transport
+        if transport is not None:
+            transport.capture_envelope(envelope)
+
+    def _flush_sessions(self) -> None:
+        if self._session_flusher is not None:
+            try:
+                self._session_flusher.flush()
+            except Exception:
+                self.log_error("could not send the pending sessions")
+
     # -- flushing ------------------------------------------------------------------
 
     def flush(
@@ -456,6 +518,7 @@ class Client(BaseClient):
             timeout = self.options.shutdown_timeout
         if self._telemetry is not None:
             self._telemetry.flush()  # the batched logs and metrics go to the transport first
+        self._flush_sessions()
         try:
             self.transport.flush(timeout, callback)
         except Exception:
@@ -470,6 +533,8 @@ class Client(BaseClient):
         hooks = sys.modules.get("sentry_lite.profiler._hooks")
         if hooks is not None:
             hooks.close(self)  # the continuous profiler's last chunk goes out with the flush
+        if self._session_flusher is not None:
+            self._session_flusher.kill()
         self.flush(timeout, callback)
         if self._telemetry is not None:
             self._telemetry.kill()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     )
     from sentry_lite.attachments import Attachment
     from sentry_lite.client import Client, NonRecordingClient
+    from sentry_lite.session import Session
     from sentry_lite.types import (
         Breadcrumb,
         BreadcrumbHint,
@@ -73,9 +74,11 @@ class Scope(ScopeCompat):
         "_extras",
         "_fingerprint",
         "_flags",
+        "_force_auto_session_tracking",
         "_last_event_id",
         "_level",
         "_propagation_context",
+        "_session",
         "_span",
         "_tags",
         "_transaction",
@@ -118,6 +121,8 @@ class Scope(ScopeCompat):
         self._propagation_context = None
         self._compat: dict[str, Any] = {}
         self._flags: FlagBuffer | None = None
+        self._session: Session | None = None
+        self._force_auto_session_tracking: bool | None = None
 
     def fork(self) -> Scope:
         """A copy with its own containers: neither side sees the other's later changes."""
@@ -145,6 +150,8 @@ class Scope(ScopeCompat):
         new._propagation_context = self._propagation_context
         new._compat = self._compat
         new._flags = self._flags.copy() if self._flags is not None else None
+        new._session = self._session
+        new._force_auto_session_tracking = self._force_auto_session_tracking
         return new
 
     def __copy__(self) -> Scope:
@@ -189,6 +196,9 @@ class Scope(ScopeCompat):
 
     def set_user(self, value: dict[str, Any] | None) -> None:
         self._user = value
+        session = get_isolation_scope()._session
+        if session is not None:
+            session.update(user=value)
 
     @property
     def user(self) -> dict[str, Any] | None:
@@ -307,6 +317,29 @@ class Scope(ScopeCompat):
             context: dict[str, Any] = span.get_trace_context()
             return context
         return self.get_active_propagation_context().trace_context()
+
+    # -- release health (sentry_lite.sessions) --------------------------------------
+
+    def start_session(self, *args: Any, **kwargs: Any) -> None:
+        """End this scope's session if any, and start a new one (``session_mode=``)."""
+        from sentry_lite._health import start_session
+
+        start_session(self, kwargs.get("session_mode", "application"))
+
+    def end_session(self, *args: Any, **kwargs: Any) -> None:
+        """Close this scope's session, if any, and hand it to the client to send."""
+        from sentry_lite._health import end_session
+
+        end_session(self)
+
+    def stop_auto_session_tracking(self, *args: Any, **kwargs: Any) -> None:
+        """End the session and track none on this scope until resumed."""
+        self.end_session()
+        self._force_auto_session_tracking = False
+
+    def resume_auto_session_tracking(self) -> None:
+        """Track sessions again as the ``auto_session_tracking`` option says."""
+        self._force_auto_session_tracking = None
 
     # -- tracing (implemented in sentry_lite.tracing, loaded on first use) --------------
 
@@ -502,6 +535,8 @@ class Scope(ScopeCompat):
             self._propagation_context = scope._propagation_context
         if scope._compat:
             self._compat = {**self._compat, **scope._compat}
+        if scope._session is not None:
+            self._session = scope._session
 
     def update_from_kwargs(
         self,

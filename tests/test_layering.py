@@ -42,6 +42,7 @@ LEAVES = (
     "sentry_lite._reexports",
     "sentry_lite.utils",
     "sentry_lite.serializer",
+    "sentry_lite.session",
 )
 LAYERS = (
     ("sentry_lite.tracing", 1),
@@ -52,6 +53,8 @@ LAYERS = (
     ("sentry_lite.scope", 2),
     ("sentry_lite._merge", 2),
     ("sentry_lite._blocks", 2),
+    ("sentry_lite._health", 2),
+    ("sentry_lite.sessions", 3),
     ("sentry_lite.transport", 3),
     ("sentry_lite._batcher", 3),
     ("sentry_lite._telemetry", 3),
@@ -63,6 +66,7 @@ LAYERS = (
     ("sentry_lite.logger", 5),
     ("sentry_lite.metrics", 5),
     ("sentry_lite.feature_flags", 5),
+    ("sentry_lite.crons", 5),
     ("sentry_lite.integrations", 7),
     ("sentry_lite.testing", 7),
     ("sentry_lite._loopback", 7),

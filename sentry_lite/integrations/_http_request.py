@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import weakref
 
+from sentry_lite._health import begin_request, end_request
 from sentry_lite.integrations import capture_exc
 from sentry_lite.integrations._http_common import (
     SOURCE_URL,
@@ -158,6 +159,8 @@ class ServerRequest:
         current = (_current_get() or get_current_scope()).fork()
         current._propagation_context = None  # the request's trace lives on its isolation scope
         isolation.add_event_processor(_RequestData(self))
+        if client.options.auto_session_tracking or isolation._force_auto_session_tracking:
+            begin_request(client, isolation)  # the request is a release-health session
         self.isolation = isolation
         self.current = current
         self.transaction: Transaction | None = None
@@ -240,6 +243,8 @@ class ServerRequest:
             and self.client.is_active()
         ):
             self.current.capture_event(failed_status_event(status, self.method))
+        if self.isolation._session is not None:
+            end_request(self.client, self.isolation)
         tx = self.transaction
         if tx is None:
             return

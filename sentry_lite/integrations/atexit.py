@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 from sentry_lite.integrations import Integration, active, installed, on_uninstall
-from sentry_lite.scope import get_client
+from sentry_lite.scope import get_client, get_isolation_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,6 +60,10 @@ def _at_exit() -> None:
     integration = active(AtexitIntegration.identifier)
     if integration is None:
         return
+    try:
+        get_isolation_scope().end_session()  # an application-mode session ends with the process
+    except Exception:
+        pass
     try:
         get_client().flush(callback=integration.callback)
     except Exception:

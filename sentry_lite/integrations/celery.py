@@ -73,7 +73,7 @@ class CeleryIntegration(Integration):
         exclude_beat_tasks: list[str] | None = None,
     ) -> None:
         self.propagate_traces = propagate_traces
-        # Sentry Crons check-ins for beat are not implemented yet: accepted, no effect.
+        # Crons check-ins for beat tasks (integrations/_celery_beat.py)
         self.monitor_beat_tasks = monitor_beat_tasks
         self.exclude_beat_tasks = exclude_beat_tasks
 
@@ -93,11 +93,9 @@ class CeleryIntegration(Integration):
         patch(IDENTIFIER, Celery, "send_task", _propagating(Celery.send_task, _task_name_of_send))
         _patch_pool_worker()
         _quiet_celery_loggers()
+        from sentry_lite.integrations import _celery_beat
 
-    def setup_once_with_options(self, options: Any = None) -> None:
-        if self.monitor_beat_tasks:
-            _debug("CeleryIntegration(monitor_beat_tasks=True): beat check-ins are not "
-                   "supported by sentry_lite yet")
+        _celery_beat.setup()
 
 
 # -- worker side ----------------------------------------------------------------------

@@ -243,7 +243,8 @@ def test_an_incoming_trace_yields_a_transaction_in_that_trace(sentry_server, ser
     assert trace["status"] == "ok"
     assert tx["transaction"] == "fine"
     assert tx["transaction_info"] == {"source": "component"}
-    assert sentry_server.envelopes[-1].headers["trace"]["trace_id"] == TRACE_ID
+    (tx_envelope,) = [e for e in sentry_server.envelopes if e.items[0].type == "transaction"]
+    assert tx_envelope.headers["trace"]["trace_id"] == TRACE_ID
 
 
 def test_an_error_event_and_its_transaction_share_the_route_name(sentry_server, served) -> None:

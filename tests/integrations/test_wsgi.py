@@ -178,7 +178,8 @@ def test_an_incoming_trace_is_continued(sentry_server, served) -> None:
     (event,) = sentry_server.events
     assert event["contexts"]["trace"]["trace_id"] == TRACE_ID
     assert event["contexts"]["trace"]["span_id"] == trace["span_id"]
-    envelope_trace = sentry_server.envelopes[-1].headers["trace"]
+    (tx_envelope,) = [e for e in sentry_server.envelopes if e.items[0].type == "transaction"]
+    envelope_trace = tx_envelope.headers["trace"]
     assert envelope_trace["trace_id"] == TRACE_ID
     assert envelope_trace["environment"] == "staging"  # the incoming DSC, frozen
 
