@@ -34,8 +34,12 @@ ELSEWHERE: dict[str, dict[str, str]] = {
                          "get_before_send_span", "get_default_release", "get_sdk_name",
                          "get_type_name", "handle_in_app", "has_data_collection_enabled"), _UTILS),
         "get_options": "sentry_lite._constructor",
+        "SessionFlusher": "sentry_lite.sessions",
+        **dict.fromkeys(("Profile", "has_profiling_enabled", "setup_profiler"),
+                        "sentry_lite.profiler.transaction_profiler"),
+        "setup_continuous_profiler": "sentry_lite.profiler.continuous_profiler",
     },
-    "sentry_lite.envelope": {"capture_internal_exceptions": _UTILS},
+    "sentry_lite.envelope": {"capture_internal_exceptions": _UTILS, "Session": "sentry_lite.session"},
     "sentry_lite.scrubber": dict.fromkeys(
         ("AnnotatedValue", "capture_internal_exceptions", "iter_event_frames"), _UTILS
     ),
