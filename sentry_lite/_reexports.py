@@ -39,7 +39,9 @@ ELSEWHERE: dict[str, dict[str, str]] = {
                         "sentry_lite.profiler.transaction_profiler"),
         "setup_continuous_profiler": "sentry_lite.profiler.continuous_profiler",
     },
-    "sentry_lite.envelope": {"capture_internal_exceptions": _UTILS, "Session": "sentry_lite.session"},
+    "sentry_lite.envelope": {
+        "capture_internal_exceptions": _UTILS, "Session": "sentry_lite.session",
+    },
     "sentry_lite.scrubber": dict.fromkeys(
         ("AnnotatedValue", "capture_internal_exceptions", "iter_event_frames"), _UTILS
     ),
