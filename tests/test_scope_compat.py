@@ -139,22 +139,6 @@ def test_use_isolation_scope_takes_the_official_keyword() -> None:
         assert sentry_lite.get_isolation_scope() is isolated
 
 
-def test_session_hooks_are_safe_and_say_they_do_nothing(
-    sentry_init: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    sentry_init(dsn=DSN, debug=True)
-    scope = sentry_lite.get_isolation_scope()
-    scope.start_session()
-    scope.end_session()
-    scope.stop_auto_session_tracking()
-    scope.resume_auto_session_tracking()
-    sentry_lite.start_session()
-    sentry_lite.end_session()
-    said = capsys.readouterr().err
-    assert "start_session: release health sessions are not implemented" in said
-    assert "resume_auto_session_tracking" in said
-
-
 def test_conversation_id_profile_and_streamed_span() -> None:
     scope = Scope()
     scope.set_conversation_id("c1")
