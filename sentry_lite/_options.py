@@ -33,8 +33,6 @@ INERT_OPTIONS = frozenset(
         "enable_metrics",
         "before_send_metric",
         "before_send_span",
-        "enable_db_query_source",
-        "db_query_source_threshold_ms",
         "enable_http_request_source",
         "http_request_source_threshold_ms",
         "trace_lifecycle",
