@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from service_helpers import echo_server
 
 httpx = pytest.importorskip("httpx")
 
@@ -18,33 +17,10 @@ import sentry_lite  # noqa: E402
 from sentry_lite.integrations.httpx import HttpxIntegration  # noqa: E402
 
 
-class EchoHandler(BaseHTTPRequestHandler):
-    """``/status/NNN`` answers NNN; anything else 200. The body: the request's headers."""
-
-    def do_GET(self) -> None:
-        status = 200
-        if self.path.startswith("/status/"):
-            status = int(self.path.split("/")[2].split("?")[0])
-        body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def base() -> Any:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), EchoHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with echo_server() as url:
+        yield url
 
 
 def _spans(tx: dict[str, Any]) -> list[dict[str, Any]]:

