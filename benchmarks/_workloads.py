@@ -494,6 +494,13 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def clients(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Per-call cost of a Redis GET, a SQLAlchemy SELECT 1 and an httpx GET (``_clients``)."""
+    import _clients
+
+    return _clients.run(module, params)
+
+
 WORKLOADS = {
     "startup": startup,
     "ops": ops,
@@ -503,4 +510,5 @@ WORKLOADS = {
     "delivery": delivery,
     "burst": burst,
     "leak": leak,
+    "clients": clients,
 }

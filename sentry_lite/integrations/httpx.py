@@ -49,9 +49,8 @@ class HttpxIntegration(Integration):
         _patch_async(httpx.AsyncClient)
 
 
-def _url_parts(request: Any) -> dict[str, Any]:
+def _url_parts(request: Any, full: str) -> dict[str, Any]:
     """``http.method``, ``url`` (no query, fragment or credentials), query and fragment."""
-    full = str(request.url)
     base, _, fragment = full.partition("#")
     base, _, query = base.partition("?")
     scheme, sep, rest = base.partition("://")
@@ -69,13 +68,14 @@ class _Request:
     __slots__ = ("data", "span")
 
     def __init__(self, request: Any) -> None:
-        self.data = data = _url_parts(request)
+        full = str(request.url)
+        self.data = data = _url_parts(request, full)
         self.span = span = child_span(
             OP, f"{data['http.method']} {data['url']}", HttpxIntegration.origin
         )
         if span is not None:
             span.update_data(data)
-        _propagate(request, span)
+        _propagate(request, full, span)
 
     def done(self, response: Any) -> None:
         data = self.data
@@ -104,7 +104,7 @@ class _Request:
         api.add_breadcrumb(crumb)  # type: ignore[arg-type]
 
 
-def _propagate(request: Any, span: Span | None) -> None:
+def _propagate(request: Any, full: str, span: Span | None) -> None:
     """Put ``sentry-trace`` and ``baggage`` on ``request`` when its URL is a target."""
     from sentry_lite.tracing._outgoing import should_propagate
 
@@ -117,12 +117,13 @@ def _propagate(request: Any, span: Span | None) -> None:
     dsn = client.parsed_dsn
     if dsn is not None and url.host == dsn.host and (url.port or 0) in (0, dsn.port):
         return
-    if not should_propagate(str(url), options.trace_propagation_targets):
+    if not should_propagate(full, options.trace_propagation_targets):
         return
     headers = request.headers
     for name, value in scope.iter_trace_propagation_headers(span=span):
-        if name == "baggage" and "baggage" in headers:
-            kept = [m.strip() for m in headers["baggage"].split(",")]
+        existing = headers.get(name) if name == "baggage" else None
+        if existing:
+            kept = [m.strip() for m in existing.split(",")]
             kept = [m for m in kept if m and not m.startswith("sentry-")]
             headers[name] = ",".join([*kept, value])
         else:
