@@ -225,7 +225,7 @@ def test_client_libraries_switch_on_when_the_application_imports_them(python) ->
         import sentry_lite
         sentry_lite.init(dsn="http://key@127.0.0.1:9/1")
         before = sorted(sentry_lite.get_client().integrations)
-        import httpx, redis, sqlalchemy
+        import httpx, loguru, redis, sqlalchemy
         import redis.asyncio
         print(json.dumps({
             "before": before,
@@ -236,6 +236,6 @@ def test_client_libraries_switch_on_when_the_application_imports_them(python) ->
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert not {"httpx", "redis", "sqlalchemy"} & set(report["before"])
-    assert {"httpx", "redis", "sqlalchemy"} <= set(report["after"])
+    assert not {"httpx", "loguru", "redis", "sqlalchemy"} & set(report["before"])
+    assert {"httpx", "loguru", "redis", "sqlalchemy"} <= set(report["after"])
     assert report["async_redis"] == "sentry_lite.integrations.redis._patch"
