@@ -139,3 +139,12 @@ def test_nothing_when_switched_off(sentry_init, sentry_events, base) -> None:
     sentry_lite.capture_message("quiet")
     assert _http_crumbs(sentry_events[0]) == []
     assert "sentry-trace" not in received
+
+
+def test_outside_a_transaction_the_headers_continue_the_scope_trace(sentry_init, base) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with httpx.Client() as client:
+        received = client.get(f"{base}/echo").json()
+    trace_id = sentry_lite.get_traceparent().split("-")[0]
+    assert received["sentry-trace"].split("-")[0] == trace_id
+    assert f"sentry-trace_id={trace_id}" in received["baggage"]

@@ -193,3 +193,13 @@ def test_switches_on_by_itself_once_redis_is_imported(sentry_init, client) -> No
     assert getattr(redis.Redis.execute_command, "__module__", "") == (
         "sentry_lite.integrations.redis._patch"
     )
+
+
+def test_bytes_keys_and_values(sentry_init, sentry_transactions, sentry_events, client) -> None:
+    sentry_init(traces_sample_rate=1.0, send_default_pii=True)
+    with sentry_lite.start_transaction(name="bytes"):
+        client.set(b"raw\xff", b"\x00\x01")
+    sentry_lite.capture_message("after bytes")
+    (span,) = _spans(sentry_transactions[0])
+    assert span["description"] == "SET b'raw\\xff' b'\\x00\\x01'"
+    assert _redis_crumbs(sentry_events[0])[0]["data"]["redis.key"]
