@@ -38,13 +38,15 @@ def _redis_server_binary() -> str:
 
 
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[int]:
-    """A redis-server on a free port of 127.0.0.1 (skips the test if it cannot start)."""
+def redis_server(workdir: Path, cluster: bool = False) -> Iterator[int]:
+    """A redis-server on a free port of 127.0.0.1 (skips the test if it cannot start);
+    with ``cluster``, a one-node cluster holding every slot."""
     redis = pytest.importorskip("redis")
     port = free_port()
+    extra = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf"] if cluster else []
     process = subprocess.Popen(
         [_redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
+         "--appendonly", "no", "--dir", str(workdir), *extra],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     probe = redis.Redis(host="127.0.0.1", port=port)
@@ -58,11 +60,21 @@ def redis_server(workdir: Path) -> Iterator[int]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     pytest.skip("redis-server did not start within 10 s")
                 time.sleep(0.05)
+        if cluster:
+            _assign_all_slots(probe, deadline)
         probe.close()
         yield port
     finally:
         process.terminate()
         process.wait(10)
+
+
+def _assign_all_slots(probe: Any, deadline: float) -> None:
+    probe.execute_command("CLUSTER", "ADDSLOTS", *range(16384))
+    while b"cluster_state:ok" not in probe.execute_command("CLUSTER", "INFO"):
+        if time.monotonic() > deadline:
+            pytest.skip("the one-node redis cluster did not become ready within 10 s")
+        time.sleep(0.05)
 
 
 class EchoHandler(BaseHTTPRequestHandler):

@@ -203,3 +203,67 @@ def test_bytes_keys_and_values(sentry_init, sentry_transactions, sentry_events, 
     (span,) = _spans(sentry_transactions[0])
     assert span["description"] == "SET b'raw\\xff' b'\\x00\\x01'"
     assert _redis_crumbs(sentry_events[0])[0]["data"]["redis.key"]
+
+
+# -- the cluster clients (a one-node cluster holding every slot) --------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster_port(tmp_path_factory: Any) -> Any:
+    with redis_server(tmp_path_factory.mktemp("redis-cluster"), cluster=True) as port:
+        yield port
+
+
+def test_cluster_commands_and_pipelines(sentry_init, sentry_transactions, sentry_events,
+                                        cluster_port) -> None:
+    from redis.cluster import RedisCluster
+
+    sentry_init(traces_sample_rate=1.0, integrations=[RedisIntegration()])
+    cluster = RedisCluster(host="127.0.0.1", port=cluster_port)
+    try:
+        with sentry_lite.start_transaction(name="cluster"):
+            cluster.set("c:1", "secret")
+            pipe = cluster.pipeline()
+            pipe.set("c:2", "x").get("c:1")
+            assert pipe.execute() == [True, b"secret"]
+        sentry_lite.capture_message("after the cluster")
+    finally:
+        cluster.close()
+    (tx,) = sentry_transactions
+    command, pipeline = _spans(tx)
+    assert command["description"] == "SET 'c:1' [Filtered]"
+    assert command["tags"]["redis.is_cluster"] in (True, "true", "True")
+    assert command["data"]["server.address"] == "127.0.0.1"
+    assert command["data"]["server.port"] == cluster_port
+    assert pipeline["description"] == "redis.pipeline.execute"
+    assert pipeline["data"]["redis.commands"] == {
+        "count": 2, "first_ten": ["SET 'c:2' [Filtered]", "GET 'c:1'"],
+    }
+    crumbs = _redis_crumbs(sentry_events[0])
+    (set_crumb,) = [c for c in crumbs if c["message"] == "SET 'c:1' [Filtered]"]
+    assert set_crumb["data"]["redis.is_cluster"] is True
+    assert crumbs[-1]["data"] == {"redis.is_cluster": True, "redis.transaction": False}
+    assert "secret" not in str(tx)
+
+
+def test_asyncio_cluster(sentry_init, sentry_transactions, cluster_port) -> None:
+    from redis.asyncio.cluster import RedisCluster
+
+    sentry_init(traces_sample_rate=1.0, integrations=[RedisIntegration()])
+
+    async def work() -> None:
+        cluster = RedisCluster(host="127.0.0.1", port=cluster_port)
+        with sentry_lite.start_transaction(name="async cluster"):
+            await cluster.set("a:1", "v")
+            async with cluster.pipeline() as pipe:
+                pipe.get("a:1")
+                assert await pipe.execute() == [b"v"]
+        await cluster.aclose()
+
+    asyncio.run(work())
+    (tx,) = sentry_transactions
+    command, pipeline = _spans(tx)
+    assert command["description"] == "SET 'a:1' [Filtered]"
+    assert command["data"]["server.port"] == cluster_port
+    assert pipeline["data"]["redis.commands"] == {"count": 1, "first_ten": ["GET 'a:1'"]}
+    assert pipeline["data"]["server.port"] == cluster_port

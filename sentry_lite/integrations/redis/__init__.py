@@ -1,4 +1,4 @@
-"""Redis (redis-py, sync and asyncio): a ``db.redis`` span and a breadcrumb per command.
+"""Redis (redis-py: sync, asyncio and cluster clients): a span and a breadcrumb per command.
 
 ``RedisIntegration(max_data_size=None, cache_prefixes=None)``, as the official SDK's:
 
@@ -13,7 +13,10 @@
 - ``max_data_size`` cuts descriptions to that many characters; a key starting with one of
   ``cache_prefixes`` also gets a ``cache.get`` / ``cache.put`` span (the Caches view).
 
-``redis.asyncio`` is patched when the application imports it (never by us).
+The cluster clients (``redis.cluster.RedisCluster`` and ``redis.asyncio.cluster``'s, with
+their pipelines) are covered too (``redis.is_cluster: true``, the default node's address);
+``redis.asyncio`` and the cluster modules are patched when the application imports them
+(never by us).
 """
 
 from __future__ import annotations
@@ -46,13 +49,28 @@ class RedisIntegration(Integration):
         from sentry_lite.integrations.redis._patch import patch_sync
 
         patch_sync(redis.client.Redis, redis.client.Pipeline)
-        when_imported("redis.asyncio.client", _patch_asyncio, RedisIntegration.identifier)
+        owner = RedisIntegration.identifier
+        when_imported("redis.cluster", _patch_cluster, owner)
+        when_imported("redis.asyncio.client", _patch_asyncio, owner)
+        when_imported("redis.asyncio.cluster", _patch_asyncio_cluster, owner)
+
+
+def _patch_cluster(module: ModuleType) -> None:
+    from sentry_lite.integrations.redis._patch import patch_sync
+
+    patch_sync(module.RedisCluster, module.ClusterPipeline, cluster=True)
 
 
 def _patch_asyncio(module: ModuleType) -> None:
     from sentry_lite.integrations.redis._patch import patch_async
 
     patch_async(module.Redis, module.Pipeline)
+
+
+def _patch_asyncio_cluster(module: ModuleType) -> None:
+    from sentry_lite.integrations.redis._patch import patch_async
+
+    patch_async(module.RedisCluster, module.ClusterPipeline, cluster=True)
 
 
 __all__ = ["RedisIntegration"]

@@ -60,13 +60,7 @@ def command_key(name: str, args: Sequence[Any]) -> Any:
     return None
 
 
-def connection_data(client: Any) -> dict[str, Any]:
-    """``db.system``, ``db.driver.name``, ``db.name``, ``server.address``, ``server.port``."""
-    data: dict[str, Any] = {"db.system": "redis", "db.driver.name": "redis-py"}
-    try:
-        params = client.connection_pool.connection_kwargs
-    except AttributeError:
-        return data
+def _from_params(params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     db = params.get("db")
     if db is not None:
         data["db.name"] = str(db)
@@ -79,31 +73,62 @@ def connection_data(client: Any) -> dict[str, Any]:
     return data
 
 
-def set_command_data(span: Span, name: str, key: Any, query: str, conn: dict[str, Any]) -> None:
-    span.set_tag("redis.is_cluster", False)
+def connection_data(client: Any) -> dict[str, Any]:
+    """``db.system``, ``db.driver.name``, ``db.name``, ``server.address``, ``server.port``."""
+    data: dict[str, Any] = {"db.system": "redis", "db.driver.name": "redis-py"}
+    try:
+        params = client.connection_pool.connection_kwargs
+    except AttributeError:
+        return data
+    return _from_params(params, data)
+
+
+def cluster_connection_data(client: Any) -> dict[str, Any]:
+    """As :func:`connection_data`, from a cluster client's (or pipeline's) default node."""
+    data: dict[str, Any] = {"db.system": "redis", "db.driver.name": "redis-py"}
+    owner = getattr(client, "cluster_client", None) or client  # an asyncio cluster pipeline
+    try:
+        node = owner.get_default_node()
+    except Exception:
+        return data
+    if node is None:
+        return data
+    params = getattr(node, "connection_kwargs", None)
+    params = dict(params) if isinstance(params, dict) else {}
+    params.setdefault("host", getattr(node, "host", None))
+    params.setdefault("port", getattr(node, "port", None))
+    return _from_params(params, data)
+
+
+def set_command_data(span: Span, name: str, key: Any, query: str, cluster: bool) -> None:
+    span.set_tag("redis.is_cluster", cluster)
     span.set_tag("redis.command", name)
     span.set_tag("db.operation", name)
     if key is not None:
         span.set_tag("redis.key", key)
     span.set_data("db.query.text", query)
-    span.update_data(conn)
 
 
-def pipeline_commands(stack: Sequence[Any], pii: bool) -> dict[str, Any]:
+def pipeline_commands(queued: Sequence[Any], pii: bool) -> dict[str, Any]:
     """``{"count": n, "first_ten": [safe commands]}`` of a pipeline's queued commands."""
     shown = []
-    for queued in stack[:MAX_COMMANDS]:
-        args = queued[0]  # (args, options) in redis-py's command stack
+    for entry in queued[:MAX_COMMANDS]:
+        # (args, options) in redis-py's command stack; an object with ``args`` in a cluster's
+        args = getattr(entry, "args", None)
+        if args is None:
+            args = entry[0]
         shown.append(safe_command(str(args[0]), args[1:], pii))
-    return {"count": len(stack), "first_ten": shown}
+    return {"count": len(queued), "first_ten": shown}
 
 
 def queued_commands(pipeline: Any) -> Sequence[Any]:
-    try:
-        stack: Sequence[Any] = pipeline.command_stack
-    except AttributeError:
-        return ()
-    return stack
+    strategy = getattr(pipeline, "_execution_strategy", None)
+    for owner, name in ((strategy, "command_queue"), (strategy, "_command_queue"),
+                        (pipeline, "_command_stack"), (pipeline, "command_stack")):
+        queued = getattr(owner, name, None) if owner is not None else None
+        if isinstance(queued, (list, tuple)):
+            return queued
+    return ()
 
 
 # -- the Caches module: cache.get / cache.put spans for keys with a cache prefix ---------------

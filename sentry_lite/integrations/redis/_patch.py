@@ -30,9 +30,9 @@ PIPELINE = "redis.pipeline.execute"
 class _Command:
     """One command under way: its breadcrumb is out, its spans (if any) are open."""
 
-    __slots__ = ("args", "cache", "conn", "keys", "name", "span")
+    __slots__ = ("args", "cache", "client", "cluster", "keys", "name", "span")
 
-    def __init__(self, integration: Any, client: Any, args: Sequence[Any]) -> None:
+    def __init__(self, integration: Any, client: Any, args: Sequence[Any], cluster: bool) -> None:
         self.name = name = str(args[0])
         self.args = rest = args[1:]
         pii = bool(get_client().options.send_default_pii)
@@ -40,7 +40,7 @@ class _Command:
         description = d.truncated(query, integration.max_data_size)
         key = d.command_key(name, rest)
         data: dict[str, Any] = {
-            "redis.is_cluster": False, "redis.command": name, "db.operation": name,
+            "redis.is_cluster": cluster, "redis.command": name, "db.operation": name,
         }
         if key is not None:
             data["redis.key"] = key
@@ -57,49 +57,58 @@ class _Command:
                     op, d.truncated(description_of_keys, integration.max_data_size), ORIGIN
                 )
         self.span = span = child_span(OP, description, ORIGIN)
-        self.conn: dict[str, Any] = {}
-        if span is not None or self.cache is not None:
-            self.conn = d.connection_data(client)
+        self.client = client
+        self.cluster = cluster
         if span is not None:
-            d.set_command_data(span, name, key, query, self.conn)
+            d.set_command_data(span, name, key, query, cluster)
 
     def done(self, result: Any, failed: bool) -> None:
-        finish(self.span, failed)
-        cache = self.cache
+        span, cache = self.span, self.cache
+        # After the command: a cluster client knows its nodes once its first command ran.
+        conn = _connection(self.client, self.cluster) if span or cache else {}
+        if span is not None:
+            span.update_data(conn)
+            finish(span, failed)
         if cache is not None:
             if not failed:
                 try:
-                    d.set_cache_data(cache, self.name, self.keys, self.args, result, self.conn)
+                    d.set_cache_data(cache, self.name, self.keys, self.args, result, conn)
                 except Exception:
                     pass
             finish(cache, failed)
 
 
-def _start(client: Any, args: Sequence[Any]) -> _Command | None:
+def _connection(client: Any, cluster: bool) -> dict[str, Any]:
+    try:
+        return d.cluster_connection_data(client) if cluster else d.connection_data(client)
+    except Exception:
+        return {}
+
+
+def _start(client: Any, args: Sequence[Any], cluster: bool) -> _Command | None:
     integration = active(IDENTIFIER)
     if integration is None or not args:
         return None
     try:
-        return _Command(integration, client, args)
+        return _Command(integration, client, args, cluster)
     except Exception:
         return None
 
 
-def _start_pipeline(pipeline: Any) -> Span | None:
+def _start_pipeline(pipeline: Any, cluster: bool) -> Span | None:
     if active(IDENTIFIER) is None:
         return None
     try:
-        transaction = bool(getattr(pipeline, "transaction", False))
+        transaction = not cluster and bool(getattr(pipeline, "transaction", False))
         api.add_breadcrumb(
             message=PIPELINE, type="redis", category="redis",
-            data={"redis.is_cluster": False, "redis.transaction": transaction},
+            data={"redis.is_cluster": cluster, "redis.transaction": transaction},
         )
         span = child_span(OP, PIPELINE, ORIGIN)
         if span is not None:
             pii = bool(get_client().options.send_default_pii)
-            span.set_tag("redis.is_cluster", False)
+            span.set_tag("redis.is_cluster", cluster)
             span.set_tag("redis.transaction", transaction)
-            span.update_data(d.connection_data(pipeline))
             span.set_data(
                 "redis.commands", d.pipeline_commands(d.queued_commands(pipeline), pii)
             )
@@ -108,15 +117,21 @@ def _start_pipeline(pipeline: Any) -> Span | None:
         return None
 
 
+def _finish_pipeline(span: Span | None, pipeline: Any, cluster: bool, failed: bool) -> None:
+    if span is not None:
+        span.update_data(_connection(pipeline, cluster))
+        finish(span, failed)
+
+
 # -- sync -------------------------------------------------------------------------------------
 
 
-def patch_sync(client_class: Any, pipeline_class: Any) -> None:
+def patch_sync(client_class: Any, pipeline_class: Any, cluster: bool = False) -> None:
     run_command = client_class.execute_command
     run_pipeline = pipeline_class.execute
 
     def execute_command(self: Any, *args: Any, **options: Any) -> Any:
-        command = _start(self, args)
+        command = _start(self, args, cluster)
         if command is None:
             return run_command(self, *args, **options)
         try:
@@ -128,13 +143,13 @@ def patch_sync(client_class: Any, pipeline_class: Any) -> None:
         return result
 
     def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        span = _start_pipeline(self)
+        span = _start_pipeline(self, cluster)
         try:
             result = run_pipeline(self, *args, **kwargs)
         except BaseException:
-            finish(span, failed=True)
+            _finish_pipeline(span, self, cluster, failed=True)
             raise
-        finish(span)
+        _finish_pipeline(span, self, cluster, failed=False)
         return result
 
     patch(IDENTIFIER, client_class, "execute_command", execute_command)
@@ -144,12 +159,12 @@ def patch_sync(client_class: Any, pipeline_class: Any) -> None:
 # -- asyncio ----------------------------------------------------------------------------------
 
 
-def patch_async(client_class: Any, pipeline_class: Any) -> None:
+def patch_async(client_class: Any, pipeline_class: Any, cluster: bool = False) -> None:
     run_command = client_class.execute_command
     run_pipeline = pipeline_class.execute
 
     async def execute_command(self: Any, *args: Any, **options: Any) -> Any:
-        command = _start(self, args)
+        command = _start(self, args, cluster)
         if command is None:
             return await run_command(self, *args, **options)
         try:
@@ -161,13 +176,13 @@ def patch_async(client_class: Any, pipeline_class: Any) -> None:
         return result
 
     async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        span = _start_pipeline(self)
+        span = _start_pipeline(self, cluster)
         try:
             result = await run_pipeline(self, *args, **kwargs)
         except BaseException:
-            finish(span, failed=True)
+            _finish_pipeline(span, self, cluster, failed=True)
             raise
-        finish(span)
+        _finish_pipeline(span, self, cluster, failed=False)
         return result
 
     patch(IDENTIFIER, client_class, "execute_command", execute_command)
