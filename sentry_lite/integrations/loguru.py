@@ -20,6 +20,7 @@ debug message when asked for.
 
 from __future__ import annotations
 
+import enum
 import logging
 
 from sentry_lite import api
@@ -37,8 +38,21 @@ if TYPE_CHECKING:
 
     from sentry_lite.types import Breadcrumb, Event, Hint
 
-DEFAULT_LEVEL = 20  # INFO
-DEFAULT_EVENT_LEVEL = 40  # ERROR
+
+class LoggingLevels(enum.IntEnum):
+    """Loguru's level numbers (``LoguruIntegration(level=LoggingLevels.INFO.value)``)."""
+
+    TRACE = 5
+    DEBUG = 10
+    INFO = 20
+    SUCCESS = 25
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+
+DEFAULT_LEVEL = LoggingLevels.INFO.value
+DEFAULT_EVENT_LEVEL = LoggingLevels.ERROR.value
 _SENTINEL: Any = object()
 LEVELS = {"TRACE": "debug", "DEBUG": "debug", "INFO": "info", "SUCCESS": "info",
           "WARNING": "warning", "ERROR": "error", "CRITICAL": "fatal"}
@@ -183,4 +197,4 @@ def _capture(record: logging.LogRecord) -> None:
     get_current_scope().capture_event(event, hint)
 
 
-__all__ = ["LoguruIntegration"]
+__all__ = ["DEFAULT_EVENT_LEVEL", "DEFAULT_LEVEL", "LoggingLevels", "LoguruIntegration"]

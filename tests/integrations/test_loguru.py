@@ -11,7 +11,7 @@ loguru = pytest.importorskip("loguru")
 from loguru import logger  # noqa: E402
 
 import sentry_lite  # noqa: E402
-from sentry_lite.integrations.loguru import LoguruIntegration  # noqa: E402
+from sentry_lite.integrations.loguru import LoggingLevels, LoguruIntegration  # noqa: E402
 
 
 def _log_crumbs(event: dict) -> list[dict]:
@@ -53,7 +53,8 @@ def test_an_exception_becomes_an_exception_event(sentry_init, sentry_events) -> 
 
 
 def test_levels_formats_and_switching_off(sentry_init, sentry_events) -> None:
-    sentry_init(integrations=[LoguruIntegration(level=30, event_level=50,
+    sentry_init(integrations=[LoguruIntegration(level=LoggingLevels.WARNING.value,
+                                                event_level=LoggingLevels.CRITICAL.value,
                                                 event_format="{level}: {message}",
                                                 breadcrumb_format="{message}")])
     logger.info("not a breadcrumb")
