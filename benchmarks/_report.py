@@ -340,6 +340,26 @@ METRICS += [
 ]
 
 
+
+
+def _client_call(name: str, label: str) -> list[Metric]:
+    """Per-call time of a client library call (no SDK beside), and the time each SDK adds."""
+    counts = (("py calls", "clients", (name, "py_calls")),)
+    return [
+        Metric(f"clients_{name}_us", f"{label}: per call", "us", "clients", (name, "us"),
+               None, counts, NOOP, baseline="none"),
+        Metric(f"clients_{name}_added", "  time the SDK adds per call", "us", "clients",
+               (name, "us"), ("<=", 0.5), counts, NOOP, baseline="none", delta="added"),
+    ]
+
+
+METRICS += [
+    *_client_call("redis_get", "Redis GET (redis-py, redis-server on 127.0.0.1)"),
+    *_client_call("sqlalchemy_select", "SQLAlchemy SELECT 1 (SQLite in memory)"),
+    *_client_call("httpx_get", "httpx GET to a loopback HTTP server"),
+]
+
+
 def dig(result: dict[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = result
     for key in path:

@@ -542,6 +542,13 @@ def health(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return run(module, params)
 
 
+def clients(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Per-call cost of a Redis GET, a SQLAlchemy SELECT 1 and an httpx GET (``_clients``)."""
+    import _clients
+
+    return _clients.run(module, params)
+
+
 WORKLOADS = {
     "health": health,
     "startup": startup,
@@ -554,4 +561,5 @@ WORKLOADS = {
     "burst": burst,
     "leak": leak,
     "profiling": profiling,
+    "clients": clients,
 }

@@ -68,6 +68,11 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
     "profiling": ((3, {"n": 2_000_000, "repeat": 7}), (1, {"n": 300_000, "repeat": 2})),
     "health": ((3, {"target_s": 0.05, "repeat": 5}), (1, {"target_s": 0.005, "repeat": 2})),
+    # Redis GET, SQLAlchemy SELECT 1, httpx GET per call; no SDK, B, A, A, B, no SDK
+    "clients": (
+        (3, {"per_tx": 100, "batches": 5, "repeat": 5}),
+        (1, {"per_tx": 20, "batches": 1, "repeat": 1}),
+    ),
     # real servers under a load generator (see _frameworks.py); seconds per run
     "frameworks": (
         (3, {"duration": 5, "warmup": 2, "connections": 32}),
@@ -80,7 +85,7 @@ THREAD_PARAMS = {False: {"n": 500, "warmup": 50}, True: {"n": 50, "warmup": 5}}
 OPTIONAL = ("frameworks",)
 # The leak signal is not a timing: one run of sentry_lite. The official SDK needs about
 # 25 ms per capture under tracemalloc (6 minutes for 10,000): only with --leak-both.
-PATTERN = {"leak": (0,)}
+PATTERN = {"leak": (0,), "clients": (2, 1, 0, 0, 1, 2)}
 QUICK_PARAMS = {group: quick[1] for group, (_, quick) in GROUPS.items()}
 
 
@@ -178,17 +183,18 @@ class Harness:
             self.run_frameworks(rounds, params)
             return
         pattern = PATTERN.get(group, (0, 1, 1, 0))
+        configs = [*self.sdks, "none"]  # index 2: no SDK (a baseline)
         if group == "leak" and self.leak_both:
             pattern = (0, 1)
         started = time.monotonic()
         warm = "warm-up, then " if group != "leak" else ""
-        _say(f"[{group}] {warm}{rounds} round(s) of {'ABBA'[: len(pattern)]}")
+        _say(f"[{group}] {warm}{rounds} round(s) of {''.join('ABN'[i] for i in pattern)}")
         if group != "leak":  # the warm-up compiles byte code and fills caches; not kept
             for sdk in self.sdks:
                 self.sample(group, sdk, QUICK_PARAMS[group], keep=False)
         for _ in range(rounds):
             for index in pattern:
-                self.sample(group, self.sdks[index], params)
+                self.sample(group, configs[index], params)
         if group.startswith("startup"):  # deterministic counts: once each
             for sdk in self.sdks:
                 self.sample(f"{group}_count", sdk, {"count": True, **params})

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 INERT_OPTIONS = frozenset(
     {
         "before_send_span",
-        "enable_db_query_source",
-        "db_query_source_threshold_ms",
         "enable_http_request_source",
         "http_request_source_threshold_ms",
         "trace_lifecycle",

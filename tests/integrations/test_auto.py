@@ -188,7 +188,8 @@ def test_builtin_modules_are_watched_without_patching_their_loader_class() -> No
         sys.modules.pop(name, None)
 
 
-FRAMEWORKS = ["flask", "django", "fastapi", "celery", "starlette"]
+FRAMEWORKS = ["flask", "django", "fastapi", "celery", "starlette", "redis", "httpx",
+              "sqlalchemy", "loguru"]
 
 
 def test_init_imports_no_framework_even_when_installed(python) -> None:
@@ -215,3 +216,26 @@ def test_init_imports_no_framework_even_when_installed(python) -> None:
     assert report["imported_by_init"] == []
     assert report["still_waiting_for_flask"] is False
     assert "threading" in report["integrations"]
+
+
+def test_client_libraries_switch_on_when_the_application_imports_them(python) -> None:
+    result = python(
+        """
+        import json, sys
+        import sentry_lite
+        sentry_lite.init(dsn="http://key@127.0.0.1:9/1")
+        before = sorted(sentry_lite.get_client().integrations)
+        import httpx, loguru, redis, sqlalchemy
+        import redis.asyncio
+        print(json.dumps({
+            "before": before,
+            "after": sorted(sentry_lite.get_client().integrations),
+            "async_redis": redis.asyncio.Redis.execute_command.__module__,
+        }))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert not {"httpx", "loguru", "redis", "sqlalchemy"} & set(report["before"])
+    assert {"httpx", "loguru", "redis", "sqlalchemy"} <= set(report["after"])
+    assert report["async_redis"] == "sentry_lite.integrations.redis._patch"

@@ -1,0 +1,49 @@
+"""Child spans for client libraries (databases, caches, HTTP clients).
+
+A call made inside a sampled transaction gets a span under the active span; outside one,
+nothing is created (the call still leaves a breadcrumb, which the caller adds). The span is
+not made the active one: these calls are leaves of the tree.
+"""
+
+from __future__ import annotations
+
+from sentry_lite.scope import _current_var
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sentry_lite.tracing._span import Span
+
+FILTERED = "[Filtered]"
+_current_get = _current_var.get
+
+
+def active_span() -> Span | None:
+    """The span active in this context, or None."""
+    scope = _current_get()
+    if scope is None:
+        return None
+    span: Span | None = scope._span
+    return span
+
+
+def child_span(op: str, name: str, origin: str) -> Span | None:
+    """A child of the active span when it belongs to a sampled transaction, else None."""
+    parent = active_span()
+    if parent is None or not parent.sampled or parent.containing_transaction is None:
+        return None
+    return parent.start_child(op=op, name=name, origin=origin)
+
+
+def finish(span: Span | None, failed: bool = False) -> None:
+    """Finish ``span`` (``internal_error`` when ``failed`` and no status yet); never raises."""
+    if span is None:
+        return
+    try:
+        if failed and span.status is None:
+            span.set_status("internal_error")
+        span.finish()
+    except Exception:
+        pass
+
+
+__all__ = ["FILTERED", "active_span", "child_span", "finish"]
