@@ -17,8 +17,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from sentry_lite import api
 from sentry_lite.integrations import DidNotEnable, Integration, active, on_uninstall
 from sentry_lite.integrations._spans import child_span
@@ -148,27 +146,9 @@ def _error(exception_context: Any, *args: Any) -> None:
 
 def _add_query_source(span: Span) -> None:
     """The application's line that ran a slow statement, as ``code.*`` span data."""
-    options = get_client().options
-    if not options.enable_db_query_source or span.timestamp is None:
-        return
-    threshold = options.db_query_source_threshold_ms
-    if (span.timestamp - span.start_timestamp) * 1000 <= (threshold or 0):
-        return
-    from sentry_lite._event.paths import paths_for
+    from sentry_lite.tracing._sources import add_query_source
 
-    paths = paths_for(options)
-    frame = sys._getframe(1)
-    while frame is not None:
-        code = frame.f_code
-        filename, _, module, in_app, own, _ = paths.info(code, frame.f_globals)
-        if in_app and not own:
-            span.set_data("code.lineno", frame.f_lineno)
-            if module is not None:
-                span.set_data("code.namespace", module)
-            span.set_data("code.filepath", filename)
-            span.set_data("code.function", code.co_name)
-            return
-        frame = frame.f_back  # type: ignore[assignment]
+    add_query_source(span)
 
 
 __all__ = ["SqlalchemyIntegration"]
