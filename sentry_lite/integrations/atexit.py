@@ -10,6 +10,7 @@ transport's then finds nothing left and returns at once.
 from __future__ import annotations
 
 import sys
+import time
 
 from sentry_lite.integrations import Integration, active, installed, on_uninstall
 from sentry_lite.scope import get_client
@@ -61,7 +62,13 @@ def _at_exit() -> None:
     if integration is None:
         return
     try:
-        get_client().flush(callback=integration.callback)
+        client = get_client()
+        from sentry_lite.transport._worker import exit_deadline
+
+        # One deadline for every exit hook (ours, the transport's own): the first sets it.
+        timeout = float(client.options.shutdown_timeout)
+        left = exit_deadline(timeout) - time.monotonic()
+        client.flush(timeout=max(left, 0.0), callback=integration.callback)
     except Exception:
         pass
 

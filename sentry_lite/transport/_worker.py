@@ -55,10 +55,23 @@ def current_deadline() -> float | None:
     return getattr(_local, "deadline", None)
 
 
+_exit: list[float] = []  # the process's exit deadline, once an exit hook has set it
+
+
+def exit_deadline(timeout: float) -> float:
+    """The ``time.monotonic()`` deadline of the process's exit: the first exit hook
+    to ask sets it ``timeout`` from now; every later one gets the same (however many
+    hooks flush at exit, the process waits at most one ``shutdown_timeout``)."""
+    if not _exit:
+        _exit.append(time.monotonic() + max(timeout, 0.0))
+    return _exit[0]
+
+
 _workers: weakref.WeakSet[BackgroundWorker] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
+    _exit.clear()  # the child's exit is its own
     for worker in list(_workers):
         worker._reset_after_fork()
 
@@ -416,4 +429,4 @@ class BackgroundWorker:
             _local.deadline = None
 
 
-__all__ = ["BackgroundWorker", "current_deadline", "is_sdk_thread"]
+__all__ = ["BackgroundWorker", "current_deadline", "exit_deadline", "is_sdk_thread"]
