@@ -34,6 +34,7 @@ LAYERS = (
     ("sentry_lite._merge", 2),
     ("sentry_lite._blocks", 2),
     ("sentry_lite.transport", 3),
+    ("sentry_lite.worker", 3),
     ("sentry_lite.client", 4),
     ("sentry_lite.api", 5),
     ("sentry_lite.integrations", 7),

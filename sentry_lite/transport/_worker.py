@@ -148,6 +148,15 @@ class BackgroundWorker:
                 self._cond.notify()
         return True
 
+    def start(self) -> None:
+        """Start the thread now (it also starts by itself on the first job)."""
+        with self._lock:
+            self._ensure_thread()
+
+    def full(self) -> bool:
+        """The queue holds ``queue_size`` jobs: the next ``submit`` would be refused."""
+        return len(self._queue) >= self.queue_size or bool(self._overflow)
+
     def submit_compact(self, job: Job, size: int) -> bool:
         """Queue ``job`` (whose data takes ``size`` bytes) in the overflow lane.
 

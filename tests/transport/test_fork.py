@@ -106,3 +106,40 @@ def test_a_forked_child_that_exits_normally_delivers_without_flush() -> None:
         assert proc.returncode == 0, proc.stderr
         assert server.wait_for_events(3)
         assert _messages(server) == {"before the fork": 1, "child": 1, "parent": 1}
+
+
+FORK_LOOP = """
+import os, sys, warnings
+import sentry_lite
+warnings.simplefilter("ignore", DeprecationWarning)
+sentry_lite.init(dsn=sys.argv[1], default_integrations=False, transport_queue_size=1000)
+failures = 0
+for run in range(int(sys.argv[2])):
+    for n in range(10):
+        sentry_lite.capture_message(f"parent {run} {n}")
+    pid = os.fork()  # the worker is busy with the parent's envelopes
+    if pid == 0:
+        sentry_lite.capture_message(f"child {run}")
+        os._exit(0 if sentry_lite.flush(10) is None and not
+                 sentry_lite.get_client().transport._worker.pending() else 1)
+    _, status = os.waitpid(pid, 0)
+    failures += os.waitstatus_to_exitcode(status) != 0
+sentry_lite.flush(30)
+sys.exit(failures)
+"""
+
+
+def test_a_child_forked_while_the_worker_is_busy_delivers_its_own_every_time() -> None:
+    runs = 50
+    with LoopbackServer() as server:
+        server.slow(0.002)  # the parent's worker is mid-request at most forks
+        proc = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(FORK_LOOP), server.dsn, str(runs)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=180, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr  # every child's flush() found nothing left
+        messages = _messages(server)
+    expected = Counter(f"child {run}" for run in range(runs))
+    expected.update(f"parent {run} {n}" for run in range(runs) for n in range(10))
+    assert messages == expected  # the child's every time, nothing twice, none lost
