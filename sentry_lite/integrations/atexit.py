@@ -10,7 +10,6 @@ transport's then finds nothing left and returns at once.
 from __future__ import annotations
 
 import sys
-import time
 
 from sentry_lite.integrations import Integration, active, installed, on_uninstall
 from sentry_lite.scope import get_client
@@ -63,12 +62,11 @@ def _at_exit() -> None:
         return
     try:
         client = get_client()
-        from sentry_lite.transport._worker import exit_deadline
+        from sentry_lite.transport._worker import exit_time_left
 
         # One deadline for every exit hook (ours, the transport's own): the first sets it.
         timeout = float(client.options.shutdown_timeout)
-        left = exit_deadline(timeout) - time.monotonic()
-        client.flush(timeout=max(left, 0.0), callback=integration.callback)
+        client.flush(timeout=exit_time_left(timeout), callback=integration.callback)
     except Exception:
         pass
 

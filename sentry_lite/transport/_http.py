@@ -19,7 +19,7 @@ from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
 from sentry_lite.transport._ratelimit import ALL, without_limited
 from sentry_lite.transport._reports import ClientReports
 from sentry_lite.transport._sender import Sender, rfc3339
-from sentry_lite.transport._worker import BackgroundWorker, exit_deadline
+from sentry_lite.transport._worker import BackgroundWorker, exit_time_left, network_import
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -220,10 +220,11 @@ class HttpTransport(Transport):
     # -- the worker thread ----------------------------------------------------------
 
     def _make_route(self) -> Route:
-        from sentry_lite.transport._route import Route
-
         assert self.parsed_dsn is not None
-        return Route(self.options or {}, self.parsed_dsn, self._sender.compressed)
+        with network_import():  # imports and first set-up: a fork waits for them (_worker.py)
+            from sentry_lite.transport._route import Route
+
+            return Route(self.options or {}, self.parsed_dsn, self._sender.compressed)
 
     def _send(self, envelope: Envelope) -> None:
         delay = self._sender.send(envelope)
@@ -271,8 +272,7 @@ class HttpTransport(Transport):
         what is still pending (the opt-in outbox)."""
         self._exited = True
         try:
-            left = exit_deadline(self.shutdown_timeout) - time.monotonic()
-            if not self.flush(max(left, 0.0)):
+            if not self.flush(exit_time_left(self.shutdown_timeout)):
                 self._log("At exit, %s; abandoned (shutdown_timeout=%g s, one deadline for "
                           "every exit hook)", self._left(), self.shutdown_timeout)
             if self._shelf is not None:

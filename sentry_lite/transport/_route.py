@@ -34,11 +34,11 @@ from urllib3.exceptions import (
 from urllib3.util.proxy import connection_requires_http_tunnel
 
 from sentry_lite.consts import USER_AGENT
+from sentry_lite.transport._sender import Answer, NotSent, Unanswered
 from sentry_lite.transport._settings import ca_certs, choose_proxy, socket_options
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
     from urllib3.connectionpool import HTTPConnectionPool
@@ -54,21 +54,6 @@ MAX_REDIRECTS = 3
 REDIRECTS = frozenset({301, 302, 307, 308})
 PERMANENT = frozenset({301, 308})
 DRAIN_LIMIT = 1024 * 1024
-
-
-class Answer(NamedTuple):
-    """A complete status line and its headers (looked up case-insensitively)."""
-
-    status: int
-    headers: Mapping[str, str]
-
-
-class NotSent(ConnectionError):
-    """The request cannot have reached the server (no connection, TLS refused)."""
-
-
-class Unanswered(ConnectionError):
-    """The request may have reached the server, but no complete status line came back."""
 
 
 class _Target(NamedTuple):
@@ -228,10 +213,7 @@ def _drain(response: BaseHTTPResponse) -> None:
 __all__ = [
     "CONNECT_TIMEOUT",
     "READ_TIMEOUT",
-    "Answer",
-    "NotSent",
     "Route",
-    "Unanswered",
     "make_manager",
     "pool_kwargs",
     "request_headers",

@@ -26,15 +26,33 @@ from sentry_lite.transport._worker import current_deadline
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from sentry_lite.envelope import Envelope, Item
     from sentry_lite.transport._reports import ClientReports
-    from sentry_lite.transport._route import Answer
+
+
+class Answer(NamedTuple):
+    """A complete status line and its headers (looked up case-insensitively)."""
+
+    status: int
+    headers: Mapping[str, str]
+
+
+class NotSent(ConnectionError):
+    """The request cannot have reached the server (no connection, TLS refused)."""
+
+
+class Unanswered(ConnectionError):
+    """The request may have reached the server, but no complete status line came back."""
 
 
 class Poster(Protocol):
-    """The way to the server (``_route.Route``; a test may plug in another)."""
+    """The way to the server (``_route.Route``; a test may plug in another).
+
+    ``post`` returns the ``Answer`` once a status line was read; it raises
+    ``NotSent`` or ``Unanswered`` (``OSError``s) when none came.
+    """
 
     def post(self, body: bytes, deadline: float | None, now: float) -> Answer: ...
 
@@ -191,8 +209,6 @@ class Sender:
 
     def attempt(self, envelope: Envelope) -> Verdict:
         """POST ``envelope`` once and judge the answer (drops are counted here)."""
-        from sentry_lite.transport._route import NotSent
-
         self.in_flight = envelope
         try:
             if self._poster is None:
@@ -272,4 +288,7 @@ class Sender:
         self.in_flight = None
 
 
-__all__ = ["LossCounter", "Outcome", "Poster", "Sender", "Verdict", "judge", "rfc3339"]
+__all__ = [
+    "Answer", "LossCounter", "NotSent", "Outcome", "Poster", "Sender", "Unanswered", "Verdict",
+    "judge", "rfc3339",
+]
