@@ -62,7 +62,7 @@ def _at_exit() -> None:
         return
     try:
         client = get_client()
-        from sentry_lite.transport._worker import exit_time_left
+        from sentry_lite.transport._process import exit_time_left
 
         # One deadline for every exit hook (ours, the transport's own): the first sets it.
         timeout = float(client.options.shutdown_timeout)

@@ -16,10 +16,11 @@ from functools import partial
 from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT
 from sentry_lite.transport import Transport
 from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
+from sentry_lite.transport._process import exit_time_left, network_import
 from sentry_lite.transport._ratelimit import ALL, without_limited
 from sentry_lite.transport._reports import ClientReports
 from sentry_lite.transport._sender import Sender, rfc3339
-from sentry_lite.transport._worker import BackgroundWorker, exit_time_left, network_import
+from sentry_lite.transport._worker import BackgroundWorker
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

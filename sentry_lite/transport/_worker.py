@@ -55,74 +55,16 @@ def current_deadline() -> float | None:
     return getattr(_local, "deadline", None)
 
 
-_exit: list[float] = []  # the process's exit deadline, once an exit hook has set it
-
-
-def exit_time_left(timeout: float) -> float:
-    """Seconds an exit hook may still wait: the first hook to ask sets the process's
-    exit deadline ``timeout`` from now (and gets ``timeout``); every later one gets what
-    is left of it. However many hooks flush at exit, the process waits at most one
-    ``shutdown_timeout``."""
-    now = time.monotonic()
-    if not _exit:
-        _exit.append(now + max(timeout, 0.0))
-        return max(timeout, 0.0)
-    return max(_exit[0] - now, 0.0)
-
-
-# The network stack is imported by the worker thread at its first send. A fork taken in
-# the middle of that import would leave the child a half-imported module for good (the
-# importing thread does not exist there): a fork waits for the import to end (at most
-# FORK_WAIT seconds), and a child forked anyway forgets the half-imported modules.
-_loading = threading.Lock()
-_fork_held: list[bool] = []
-FORK_WAIT = 10.0
-_STACK = (
-    "sentry_lite.transport._route", "urllib3", "urllib.request", "http.client", "email", "ssl",
-    "certifi",
-)
-
-
-def _initializing(module: object) -> bool:
-    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
-
-
-def network_import() -> threading.Lock:
-    """The lock to hold while importing the network stack (no fork sees it half-done)."""
-    return _loading
-
-
-def _before_fork() -> None:
-    _fork_held.append(_loading.acquire(timeout=FORK_WAIT))
-
-
-def _after_fork_in_parent() -> None:
-    if _fork_held.pop():
-        _loading.release()
-
-
 _workers: weakref.WeakSet[BackgroundWorker] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
-    global _loading
-    if not _fork_held.pop():  # forked in the middle of the import anyway
-        import sys
-
-        for name, module in list(sys.modules.items()):
-            if name.startswith(_STACK) and _initializing(module):
-                del sys.modules[name]
-    _loading = threading.Lock()
-    _exit.clear()  # the child's exit is its own
     for worker in list(_workers):
         worker._reset_after_fork()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=_before_fork, after_in_parent=_after_fork_in_parent,
-        after_in_child=_after_fork_in_child,
-    )
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BackgroundWorker:
@@ -164,7 +106,6 @@ class BackgroundWorker:
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
-        self._taken = 0  # jobs the running job took along (take_following)
         self._next_retry: float | None = None
         self._force_seq = 0  # bumped by each flush that wants deferred work tried now
         self._forced_seq = 0  # the last flush request the worker has served
@@ -223,40 +164,9 @@ class BackgroundWorker:
         elif self._sleeping:
             self._cond.notify()
 
-    def peek(self) -> Job | None:
-        """The job that runs next, if any (the thread looks ahead to prepare it)."""
-        with self._lock:
-            return self._front()
-
-    def take_following(self, wanted: Callable[[Job], bool], limit: int) -> list[Job]:
-        """From the running job: remove and return up to ``limit`` jobs from the front
-        (queue, then lane, in order) while ``wanted(job)`` holds, to run with it.
-
-        They count as pending until the running job ends.
-        """
-        taken: list[Job] = []
-        with self._lock:
-            while len(taken) < limit:
-                job = self._front()
-                if job is None or not wanted(job):
-                    break
-                taken.append(self._pop())  # type: ignore[arg-type]
-            self._taken += len(taken)
-        return taken
-
     def queued(self) -> int:
         """Jobs waiting (queue and lane)."""
         return len(self._queue) + len(self._overflow)
-
-    def flushing(self) -> bool:
-        """Someone waits in ``flush()`` for the jobs to be done."""
-        return self._force_seq > self._forced_seq
-
-    def _front(self) -> Job | None:
-        # Called with the lock held.
-        if self._queue:
-            return self._queue[0]
-        return self._overflow[0][0] if self._overflow else None
 
     @property
     def overflow_size(self) -> int:
@@ -288,7 +198,7 @@ class BackgroundWorker:
 
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
-        count = len(self._queue) + len(self._overflow) + self._taken + (1 if self._active else 0)
+        count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
         if self._deferred is not None:
             count += self._deferred()
         return count
@@ -326,7 +236,7 @@ class BackgroundWorker:
                 self._cond.notify()
                 self._wait(deadline, wanted)
         if inline:
-            self._drain_inline(deadline)
+            _drain_inline(self, deadline)
         with self._cond:
             return self._idle()
 
@@ -396,7 +306,6 @@ class BackgroundWorker:
                 finally:
                     with self._cond:
                         self._active = False
-                        self._taken = 0
                         self._cond.notify_all()
         finally:
             with self._cond:
@@ -455,35 +364,30 @@ class BackgroundWorker:
             except Exception:
                 pass
 
-    def _drain_inline(self, deadline: float) -> None:
-        """Run queued jobs in the calling thread until done or ``deadline``."""
-        was_sdk = is_sdk_thread()
-        _local.sdk = True
-        _local.deadline = deadline
-        try:
-            while self._clock() < deadline:
-                with self._cond:
-                    job = None if self.killed else self._pop()
-                if job is None:
-                    break
-                try:
-                    self._call(job)
-                finally:
-                    with self._cond:
-                        self._taken = 0
-            if self._retry is not None and self._clock() < deadline:
-                with self._cond:
-                    seq = self._force_seq
-                try:
-                    self._run_retry(True, seq)
-                except Exception as exc:
-                    self._report(exc)
-        finally:
-            _local.sdk = was_sdk
-            _local.deadline = None
+
+def _drain_inline(worker: BackgroundWorker, deadline: float) -> None:
+    """Run ``worker``'s queued jobs, then its deferred work, in the calling thread until
+    done or ``deadline`` (no thread can start: interpreter shutdown)."""
+    was_sdk = is_sdk_thread()
+    _local.sdk = True
+    _local.deadline = deadline
+    try:
+        while worker._clock() < deadline:
+            with worker._cond:
+                job = None if worker.killed else worker._pop()
+            if job is None:
+                break
+            worker._call(job)
+        if worker._retry is not None and worker._clock() < deadline:
+            with worker._cond:
+                seq = worker._force_seq
+            try:
+                worker._run_retry(True, seq)
+            except Exception as exc:
+                worker._report(exc)
+    finally:
+        _local.sdk = was_sdk
+        _local.deadline = None
 
 
-__all__ = [
-    "BackgroundWorker", "current_deadline", "exit_time_left", "is_sdk_thread",
-    "network_import",
-]
+__all__ = ["BackgroundWorker", "current_deadline", "is_sdk_thread"]

@@ -311,21 +311,28 @@ def test_tls_with_an_unknown_certificate_sends_nothing_in_clear(
 EXIT = """
 import sys, time
 import sentry_lite
-sentry_lite.init(dsn=sys.argv[1], shutdown_timeout=2)
+sentry_lite.init(dsn=sys.argv[1], shutdown_timeout=2, debug=len(sys.argv) > 2)
+if len(sys.argv) > 2:
+    sentry_lite.capture_message("before a flush")
+    sentry_lite.flush(0.3)
 for n in range(5):
     sentry_lite.capture_message(f"exit {n}")
 sys.stderr.write(f"CAPTURED {time.monotonic()}\\n")
 """
 
 
-def _exit_seconds(dsn: str) -> float:
+def _exit_seconds(dsn: str, *debug: str) -> float:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(EXIT), dsn],
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(EXIT), dsn, *debug],
                           capture_output=True, text=True, timeout=60, env=env, check=False)
     end = time.monotonic()
     assert proc.returncode == 0, proc.stderr
     captured = float(proc.stderr.split("CAPTURED ")[1].split()[0])
     assert proc.stderr.count("waiting up to") == 1  # says so once
+    if debug:  # how many were left, and why: after the flush, and at exit
+        assert "flush(0.3) timed out: 1 envelope(s) left: one waits for the server's answer" in (
+            proc.stderr)
+        assert "At exit, 6 envelope(s) left" in proc.stderr and "abandoned" in proc.stderr
     return end - captured
 
 
@@ -339,6 +346,7 @@ def test_a_server_that_never_answers(transports: list[HttpTransport]) -> None:
         capture(transport, range(N))  # never waits
         assert transport.flush(0.5) is False  # bounded
         assert _exit_seconds(server.dsn) <= 2.5
+        assert _exit_seconds(server.dsn, "debug") <= 2.5
 
 
 def test_a_full_listen_backlog(transports: list[HttpTransport]) -> None:
