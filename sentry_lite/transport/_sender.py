@@ -149,7 +149,7 @@ class Sender:
         retention = self.retention
         if retention.backing_off(now):
             self._keep(kept, 0, retention.retry_at)
-            return None
+            return self.next_try()
         self._attach_report(kept)
         verdict = self.attempt(kept)
         if verdict.outcome is Outcome.RETRY:
