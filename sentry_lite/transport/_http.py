@@ -16,7 +16,7 @@ from functools import partial
 from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT
 from sentry_lite.transport import Transport
 from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
-from sentry_lite.transport._process import exit_time_left, network_import
+from sentry_lite.transport._process import exit_time_left
 from sentry_lite.transport._ratelimit import ALL, without_limited
 from sentry_lite.transport._reports import ClientReports
 from sentry_lite.transport._sender import Sender, rfc3339
@@ -221,11 +221,10 @@ class HttpTransport(Transport):
     # -- the worker thread ----------------------------------------------------------
 
     def _make_route(self) -> Route:
-        assert self.parsed_dsn is not None
-        with network_import():  # imports and first set-up: a fork waits for them (_worker.py)
-            from sentry_lite.transport._route import Route
+        from sentry_lite.transport._route import Route
 
-            return Route(self.options or {}, self.parsed_dsn, self._sender.compressed)
+        assert self.parsed_dsn is not None
+        return Route(self.options or {}, self.parsed_dsn, self._sender.compressed)
 
     def _send(self, envelope: Envelope) -> None:
         delay = self._sender.send(envelope)

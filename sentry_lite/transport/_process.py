@@ -1,15 +1,18 @@
-"""What one process has once, whatever its transports: the exit deadline, and the
-network stack's import guarded against fork.
+"""What one process has once, whatever its transports: the exit deadline, and a
+forked child's repair of modules left half-imported.
 
-Stdlib only. The fork hooks are registered when this module is first imported
-(by the transport).
+Stdlib only. The fork hook is registered when this module is first imported (by the
+transport).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _exit: list[float] = []  # the process's exit deadline, once an exit hook has set it
 
@@ -27,52 +30,62 @@ def exit_time_left(timeout: float) -> float:
 
 
 # The network stack is imported by the worker thread at its first send. A fork taken in
-# the middle of that import would leave the child a half-imported module for good (the
-# importing thread does not exist there): a fork waits for the import to end (at most
-# FORK_WAIT seconds), and a child forked anyway forgets the half-imported modules.
-_loading = threading.Lock()
-_fork_held: list[bool] = []
-FORK_WAIT = 10.0
-_STACK = (
-    "sentry_lite.transport._route", "urllib3", "urllib.request", "http.client", "email", "ssl",
-    "certifi",
-)
+# the middle of that import leaves the child half-imported modules for good (the
+# importing thread does not exist there, and every send of the child would fail): the
+# child forgets every module that a thread other than its own was importing (with its
+# submodules, and importlib's lock for it, which the dead thread still owns), so that
+# its first send imports them again. (Waiting for the import before the fork is no
+# way out: the worker's import then waits for the forking thread, measured.)
+_STACK = ("sentry_lite.transport._route", "urllib3", "certifi")  # if importlib's table is gone
 
 
 def _initializing(module: object) -> bool:
     return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
 
 
-def network_import() -> threading.Lock:
-    """The lock to hold while importing the network stack (no fork sees it half-done)."""
-    return _loading
+def _module_locks() -> dict[str, Any]:
+    try:
+        import importlib._bootstrap as bootstrap
+
+        locks: dict[str, Any] = getattr(bootstrap, "_module_locks")  # noqa: B009
+        return locks
+    except Exception:  # a Python without that table
+        return {}
 
 
-def _before_fork() -> None:
-    _fork_held.append(_loading.acquire(timeout=FORK_WAIT))
+def forget_half_imported() -> list[str]:
+    """In a forked child: drop the modules a dead thread left half-imported; their names."""
+    import sys
+    import threading
 
-
-def _after_fork_in_parent() -> None:
-    if _fork_held.pop():
-        _loading.release()
+    me = threading.get_ident()
+    locks = _module_locks()
+    dead = []
+    for name, module in list(sys.modules.items()):
+        if not _initializing(module):
+            continue
+        ref = locks.get(name)
+        lock = ref() if ref is not None else None
+        if lock is None and not name.startswith(_STACK):
+            continue  # whose import it is cannot be told: leave it
+        if getattr(lock, "owner", None) != me:
+            dead.append(name)
+    dropped = [
+        name for name in list(sys.modules)
+        if any(name == root or name.startswith(root + ".") for root in dead)
+    ]
+    for name in dropped:
+        del sys.modules[name]
+        locks.pop(name, None)
+    return dropped
 
 
 def _after_fork_in_child() -> None:
-    global _loading
-    if not _fork_held.pop():  # forked in the middle of the import anyway
-        import sys
-
-        for name, module in list(sys.modules.items()):
-            if name.startswith(_STACK) and _initializing(module):
-                del sys.modules[name]
-    _loading = threading.Lock()
+    forget_half_imported()
     _exit.clear()  # the child's exit is its own
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(
-        before=_before_fork, after_in_parent=_after_fork_in_parent,
-        after_in_child=_after_fork_in_child,
-    )
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
-__all__ = ["exit_time_left", "network_import"]
+__all__ = ["exit_time_left", "forget_half_imported"]

@@ -143,3 +143,46 @@ def test_a_child_forked_while_the_worker_is_busy_delivers_its_own_every_time() -
     expected = Counter(f"child {run}" for run in range(runs))
     expected.update(f"parent {run} {n}" for run in range(runs) for n in range(10))
     assert messages == expected  # the child's every time, nothing twice, none lost
+
+
+SLOW_MODULE = """
+import threading
+if threading.current_thread().name == "importer":
+    import builtins
+    builtins._slow_import_entered.set()
+    builtins._slow_import_release.wait(10)
+VALUE = 42
+"""
+
+
+def test_a_module_half_imported_by_another_thread_is_imported_again_in_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+    import importlib
+    import threading
+
+    import sentry_lite.transport._process  # noqa: F401 - its fork hook, as a transport loads it
+
+    (tmp_path / "slow_module_for_fork.py").write_text(SLOW_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    entered, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(builtins, "_slow_import_entered", entered, raising=False)
+    monkeypatch.setattr(builtins, "_slow_import_release", release, raising=False)
+    importer = threading.Thread(
+        target=importlib.import_module, args=("slow_module_for_fork",), name="importer",
+        daemon=True,
+    )
+    importer.start()
+    assert entered.wait(10)  # the other thread is in the middle of the import
+    pid = _fork()
+    if pid == 0:
+        signal.alarm(10)  # a child that would wait for the dead importer: killed, the test fails
+        try:
+            module = importlib.import_module("slow_module_for_fork")  # not the half one
+            os._exit(0 if module.VALUE == 42 else 1)
+        except BaseException:
+            os._exit(2)
+    release.set()
+    importer.join(10)
+    assert _exit_code(pid) == 0
