@@ -18,7 +18,7 @@ have (sent, then no complete status line).
 
 from __future__ import annotations
 
-import encodings.idna  # noqa: F401 - what the first connection would load (under the fork guard)
+import encodings.idna  # noqa: F401 - the first connection would load it (host names)
 import os
 from typing import NamedTuple
 from urllib.parse import urljoin
