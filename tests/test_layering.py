@@ -60,6 +60,7 @@ LAYERS = (
     ("sentry_lite._telemetry", 3),
     ("sentry_lite._spotlight", 3),
     ("sentry_lite.profiler", 3),  # beside the transport: uses tracing, loaded at init()
+    ("sentry_lite.worker", 3),
     ("sentry_lite.client", 4),
     ("sentry_lite.api", 5),
     ("sentry_lite.hub", 5),

@@ -65,7 +65,12 @@ def _at_exit() -> None:
     except Exception:
         pass
     try:
-        get_client().flush(callback=integration.callback)
+        client = get_client()
+        from sentry_lite.transport._process import exit_time_left
+
+        # One deadline for every exit hook (ours, the transport's own): the first sets it.
+        timeout = float(client.options.shutdown_timeout)
+        client.flush(timeout=exit_time_left(timeout), callback=integration.callback)
     except Exception:
         pass
 

@@ -108,13 +108,54 @@ def make_transport(options: Any) -> Transport | None:
     )
 
 
-def __getattr__(name: str) -> Any:
-    # HttpTransport lives in a private module so that importing this package stays cheap.
-    if name == "HttpTransport":
-        from sentry_lite.transport._http import HttpTransport
+# Public names of the official ``sentry_sdk.transport``, loaded when first asked for
+# (importing this package stays cheap): (module, attribute).
+_LAZY = {
+    "HttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
+    "BaseHttpTransport": ("sentry_lite.transport._http", "HttpTransport"),
+    "HttpTransportCore": ("sentry_lite.transport._http", "HttpTransport"),
+    "Http2Transport": ("sentry_lite.transport._http", "HttpTransport"),
+    "BackgroundWorker": ("sentry_lite.worker", "BackgroundWorker"),
+    "Worker": ("sentry_lite.worker", "Worker"),
+    "Envelope": ("sentry_lite.envelope", "Envelope"),
+    "Item": ("sentry_lite.envelope", "Item"),
+    "PayloadRef": ("sentry_lite.envelope", "PayloadRef"),
+    "VERSION": ("sentry_lite.consts", "VERSION"),
+}
 
-        return HttpTransport
+# No HTTP/2 and no asyncio transport (docs/migration.md): Http2Transport is HttpTransport.
+HTTP2_ENABLED = False
+ASYNC_TRANSPORT_AVAILABLE = False
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KEEP_ALIVE_SOCKET_OPTIONS":
+        from sentry_lite.transport._settings import keepalive_options
+
+        return keepalive_options()
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(name)
 
 
-__all__ = ["HttpTransport", "Transport", "make_transport"]
+__all__ = [
+    "ASYNC_TRANSPORT_AVAILABLE",
+    "HTTP2_ENABLED",
+    "KEEP_ALIVE_SOCKET_OPTIONS",
+    "VERSION",
+    "BackgroundWorker",
+    "BaseHttpTransport",
+    "Dsn",
+    "Envelope",
+    "Http2Transport",
+    "HttpTransport",
+    "HttpTransportCore",
+    "Item",
+    "PayloadRef",
+    "Transport",
+    "Worker",
+    "make_transport",
+]

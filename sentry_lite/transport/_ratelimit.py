@@ -19,6 +19,15 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from typing import Protocol
+
+    from sentry_lite.envelope import Envelope, Item
+
+    class _Counter(Protocol):
+        def record_lost_event(
+            self, reason: str, data_category: str | None = None, item: Item | None = None,
+            *, quantity: int = 1,
+        ) -> None: ...
 
 DEFAULT_RETRY_AFTER = 60.0
 # A server cannot make the SDK go silent for more than a day by mistake.
@@ -117,12 +126,12 @@ def parse_retry_after(value: str | None, wall_now: float) -> float:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is not None or getattr(headers, "case_insensitive", False):
-        return value  # (our own Headers already looked it up case-insensitively)
+    if value is not None or not isinstance(headers, dict):
+        return value  # (urllib3's HTTPHeaderDict already looked it up case-insensitively)
     lowered = name.lower()
     for key, found in headers.items():
         if key.lower() == lowered:
-            return found
+            return str(found)
     return None
 
 
@@ -192,10 +201,33 @@ class RateLimits:
         return f"RateLimits({self._until!r})"
 
 
+def without_limited(
+    envelope: Envelope, limits: RateLimits, now: float, counter: _Counter
+) -> Envelope | None:
+    """``envelope`` minus its items of limited categories (each counted
+    ``ratelimit_backoff`` on ``counter``); None when nothing is left."""
+    if limits.empty or limits.is_empty(now):
+        return envelope
+    kept = []
+    for item in envelope.items:
+        if limits.is_limited(item.data_category, now):
+            counter.record_lost_event("ratelimit_backoff", item=item)
+        else:
+            kept.append(item)
+    if len(kept) == len(envelope.items):
+        return envelope
+    if not kept:
+        return None
+    from sentry_lite.envelope import Envelope
+
+    return Envelope(headers=envelope.headers, items=kept)
+
+
 __all__ = [
     "DEFAULT_RETRY_AFTER",
     "Quota",
     "RateLimits",
     "parse_rate_limits",
     "parse_retry_after",
+    "without_limited",
 ]

@@ -109,7 +109,6 @@ class BackgroundWorker:
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
-        self._taken = 0  # jobs the running job took along (take_following)
         self._next_retry: float | None = None
         self._force_seq = 0  # bumped by each flush that wants deferred work tried now
         self._forced_seq = 0  # the last flush request the worker has served
@@ -138,6 +137,15 @@ class BackgroundWorker:
                 self._cond.notify()
         return True
 
+    def start(self) -> None:
+        """Start the thread now (it also starts by itself on the first job)."""
+        with self._lock:
+            self._ensure_thread()
+
+    def full(self) -> bool:
+        """The queue holds ``queue_size`` jobs: the next ``submit`` would be refused."""
+        return len(self._queue) >= self.queue_size or bool(self._overflow)
+
     def submit_compact(self, job: Job, size: int) -> bool:
         """Queue ``job`` (whose data takes ``size`` bytes) in the overflow lane.
 
@@ -159,40 +167,9 @@ class BackgroundWorker:
         elif self._sleeping:
             self._cond.notify()
 
-    def peek(self) -> Job | None:
-        """The job that runs next, if any (the thread looks ahead to prepare it)."""
-        with self._lock:
-            return self._front()
-
-    def take_following(self, wanted: Callable[[Job], bool], limit: int) -> list[Job]:
-        """From the running job: remove and return up to ``limit`` jobs from the front
-        (queue, then lane, in order) while ``wanted(job)`` holds, to run with it.
-
-        They count as pending until the running job ends.
-        """
-        taken: list[Job] = []
-        with self._lock:
-            while len(taken) < limit:
-                job = self._front()
-                if job is None or not wanted(job):
-                    break
-                taken.append(self._pop())  # type: ignore[arg-type]
-            self._taken += len(taken)
-        return taken
-
     def queued(self) -> int:
         """Jobs waiting (queue and lane)."""
         return len(self._queue) + len(self._overflow)
-
-    def flushing(self) -> bool:
-        """Someone waits in ``flush()`` for the jobs to be done."""
-        return self._force_seq > self._forced_seq
-
-    def _front(self) -> Job | None:
-        # Called with the lock held.
-        if self._queue:
-            return self._queue[0]
-        return self._overflow[0][0] if self._overflow else None
 
     @property
     def overflow_size(self) -> int:
@@ -224,7 +201,7 @@ class BackgroundWorker:
 
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
-        count = len(self._queue) + len(self._overflow) + self._taken + (1 if self._active else 0)
+        count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
         if self._deferred is not None:
             count += self._deferred()
         return count
@@ -276,7 +253,7 @@ class BackgroundWorker:
                 self._cond.notify()
                 self._wait(deadline, wanted)
         if inline:
-            self._drain_inline(deadline)
+            _drain_inline(self, deadline)
         return wanted
 
     def _wait(self, deadline: float, wanted: int) -> None:
@@ -345,7 +322,6 @@ class BackgroundWorker:
                 finally:
                     with self._cond:
                         self._active = False
-                        self._taken = 0
                         self._cond.notify_all()
         finally:
             with self._cond:
@@ -404,32 +380,30 @@ class BackgroundWorker:
             except Exception:
                 pass
 
-    def _drain_inline(self, deadline: float) -> None:
-        """Run queued jobs in the calling thread until done or ``deadline``."""
-        was_sdk = is_sdk_thread()
-        _local.sdk = True
-        _local.deadline = deadline
-        try:
-            while self._clock() < deadline:
-                with self._cond:
-                    job = None if self.killed else self._pop()
-                if job is None:
-                    break
-                try:
-                    self._call(job)
-                finally:
-                    with self._cond:
-                        self._taken = 0
-            if self._retry is not None and self._clock() < deadline:
-                with self._cond:
-                    seq = self._force_seq
-                try:
-                    self._run_retry(True, seq)
-                except Exception as exc:
-                    self._report(exc)
-        finally:
-            _local.sdk = was_sdk
-            _local.deadline = None
+
+def _drain_inline(worker: BackgroundWorker, deadline: float) -> None:
+    """Run ``worker``'s queued jobs, then its deferred work, in the calling thread until
+    done or ``deadline`` (no thread can start: interpreter shutdown)."""
+    was_sdk = is_sdk_thread()
+    _local.sdk = True
+    _local.deadline = deadline
+    try:
+        while worker._clock() < deadline:
+            with worker._cond:
+                job = None if worker.killed else worker._pop()
+            if job is None:
+                break
+            worker._call(job)
+        if worker._retry is not None and worker._clock() < deadline:
+            with worker._cond:
+                seq = worker._force_seq
+            try:
+                worker._run_retry(True, seq)
+            except Exception as exc:
+                worker._report(exc)
+    finally:
+        _local.sdk = was_sdk
+        _local.deadline = None
 
 
 __all__ = ["BackgroundWorker", "current_deadline", "is_sdk_thread"]

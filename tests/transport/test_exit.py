@@ -20,7 +20,7 @@ import pytest
 import urllib3
 
 from sentry_lite._loopback import LoopbackServer
-from sentry_lite.transport._pool import READ_TIMEOUT
+from sentry_lite.transport._route import READ_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 

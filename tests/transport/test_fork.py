@@ -106,3 +106,83 @@ def test_a_forked_child_that_exits_normally_delivers_without_flush() -> None:
         assert proc.returncode == 0, proc.stderr
         assert server.wait_for_events(3)
         assert _messages(server) == {"before the fork": 1, "child": 1, "parent": 1}
+
+
+FORK_LOOP = """
+import os, sys, warnings
+import sentry_lite
+warnings.simplefilter("ignore", DeprecationWarning)
+sentry_lite.init(dsn=sys.argv[1], default_integrations=False, transport_queue_size=1000)
+failures = 0
+for run in range(int(sys.argv[2])):
+    for n in range(10):
+        sentry_lite.capture_message(f"parent {run} {n}")
+    pid = os.fork()  # the worker is busy with the parent's envelopes
+    if pid == 0:
+        sentry_lite.capture_message(f"child {run}")
+        os._exit(0 if sentry_lite.flush(10) is None and not
+                 sentry_lite.get_client().transport._worker.pending() else 1)
+    _, status = os.waitpid(pid, 0)
+    failures += os.waitstatus_to_exitcode(status) != 0
+sentry_lite.flush(30)
+sys.exit(failures)
+"""
+
+
+def test_a_child_forked_while_the_worker_is_busy_delivers_its_own_every_time() -> None:
+    runs = 50
+    with LoopbackServer() as server:
+        server.slow(0.002)  # the parent's worker is mid-request at most forks
+        proc = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(FORK_LOOP), server.dsn, str(runs)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=180, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr  # every child's flush() found nothing left
+        messages = _messages(server)
+    expected = Counter(f"child {run}" for run in range(runs))
+    expected.update(f"parent {run} {n}" for run in range(runs) for n in range(10))
+    assert messages == expected  # the child's every time, nothing twice, none lost
+
+
+SLOW_MODULE = """
+import threading
+if threading.current_thread().name == "importer":
+    import builtins
+    builtins._slow_import_entered.set()
+    builtins._slow_import_release.wait(10)
+VALUE = 42
+"""
+
+
+def test_a_module_half_imported_by_another_thread_is_imported_again_in_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import builtins
+    import importlib
+    import threading
+
+    import sentry_lite.transport._process  # noqa: F401 - its fork hook, as a transport loads it
+
+    (tmp_path / "slow_module_for_fork.py").write_text(SLOW_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    entered, release = threading.Event(), threading.Event()
+    monkeypatch.setattr(builtins, "_slow_import_entered", entered, raising=False)
+    monkeypatch.setattr(builtins, "_slow_import_release", release, raising=False)
+    importer = threading.Thread(
+        target=importlib.import_module, args=("slow_module_for_fork",), name="importer",
+        daemon=True,
+    )
+    importer.start()
+    assert entered.wait(10)  # the other thread is in the middle of the import
+    pid = _fork()
+    if pid == 0:
+        signal.alarm(10)  # a child that would wait for the dead importer: killed, the test fails
+        try:
+            module = importlib.import_module("slow_module_for_fork")  # not the half one
+            os._exit(0 if module.VALUE == 42 else 1)
+        except BaseException:
+            os._exit(2)
+    release.set()
+    importer.join(10)
+    assert _exit_code(pid) == 0

@@ -165,7 +165,7 @@ def test_413_drops_and_counts_send_error(server: LoopbackServer, make: object) -
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
-def test_other_4xx_drop_and_count_network_error(
+def test_other_4xx_drop_and_count_send_error(
     server: LoopbackServer, make: object, status: int
 ) -> None:
     transport = make()  # type: ignore[operator]
@@ -175,7 +175,7 @@ def test_other_4xx_drop_and_count_network_error(
     transport.capture_envelope(event_envelope(2))
     assert transport.flush(10)
     assert ids(server) == [f"{2:032x}"]
-    assert server.discarded("network_error", "error") == 1
+    assert server.discarded("send_error", "error") == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 408])
@@ -324,7 +324,7 @@ def test_down_then_up_every_event_arrives_once(
     for n in range(30):
         transport.capture_envelope(event_envelope(n))
     assert transport.flush(0.2) is False
-    assert len(transport._retention) == 30
+    assert len(transport._sender.retention) == 30
     server.come_up()
     clock.now += 3600
     assert transport.flush(10) is True
@@ -343,7 +343,7 @@ def test_an_outage_longer_than_the_bound_keeps_the_newest_and_counts_the_rest(
     for n in range(130):
         transport.capture_envelope(event_envelope(n))
     transport.flush(0.2)
-    assert len(transport._retention) == 100
+    assert len(transport._sender.retention) == 100
     server.come_up()
     assert transport.flush(10) is True
     assert ids(server) == [f"{n:032x}" for n in range(30, 130)]

@@ -85,7 +85,7 @@ def run(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 CAPTURE = """
     import sys
     import sentry_lite
-    sentry_lite.init(dsn=sys.argv[1], default_integrations=False, shutdown_timeout=0.5,
+    sentry_lite.init(dsn=sys.argv[1], default_integrations=False, shutdown_timeout=2,
                      _experiments={"outbox_path": sys.argv[2]})
     for n in range(int(sys.argv[3])):
         sentry_lite.capture_message(f"{sys.argv[4]} {n}")

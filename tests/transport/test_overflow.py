@@ -182,7 +182,7 @@ def test_packed_envelopes_are_kept_across_an_outage(
         transport.capture_envelope(event_envelope(n))
     server.go_down()  # the 503 comes, then nothing answers at all
     assert transport.flush(0.5) is False
-    assert len(transport._retention) == 50
+    assert len(transport._sender.retention) == 50
     server.come_up()
     clock.now += 3600
     assert transport.flush(30)

@@ -313,11 +313,11 @@ def test_overflow_lane_runs_after_the_queue_in_order_and_holds_the_queue_shut() 
         assert not worker.submit_compact(functools.partial(ran.append, "o3"), 1)  # 101 > 100
         assert worker.overflow_size == 100
         assert worker.pending() == 5  # the gate, two queued, two in the lane
-        assert worker.peek() is not None
+        assert worker.queued() == 4
         gate.opened.set()
         assert worker.flush(10)
         assert ran == ["q1", "q2", "o1", "o2"]
-        assert worker.overflow_size == 0 and worker.peek() is None
+        assert worker.overflow_size == 0 and worker.queued() == 0
         assert worker.submit(functools.partial(ran.append, "q3"))  # the lane is empty again
         assert worker.flush(10) and ran[-1] == "q3"
     finally:
@@ -339,22 +339,6 @@ def test_the_queue_refuses_while_the_lane_holds_jobs() -> None:
         gate.opened.set()
         assert worker.flush(10)
         assert ran == ["older", "newer"]
-    finally:
-        gate.opened.set()
-        worker.kill()
-
-
-def test_peek_shows_the_next_job() -> None:
-    worker = BackgroundWorker(queue_size=1, overflow_bytes=10)
-    gate = Gate()
-    first, second = (lambda: None), (lambda: None)
-    try:
-        worker.submit(gate)
-        assert gate.entered.wait(10)
-        assert worker.peek() is None
-        worker.submit(first)
-        worker.submit_compact(second, 1)
-        assert worker.peek() is first
     finally:
         gate.opened.set()
         worker.kill()
@@ -409,31 +393,3 @@ def test_child_after_fork_has_an_empty_lane() -> None:
     finally:
         gate.opened.set()
         worker.kill()
-
-
-def test_a_job_takes_along_the_matching_jobs_behind_it_and_they_count_as_pending() -> None:
-    worker = BackgroundWorker(10)
-    ran: list[object] = []
-    started, release = threading.Event(), threading.Event()
-    pending_while_running: list[int] = []
-
-    def batch() -> None:
-        started.set()
-        release.wait(5)
-        taken = worker.take_following(lambda job: isinstance(job, functools.partial), 2)
-        pending_while_running.append(worker.pending())
-        ran.append(("batch", [job.args[0] for job in taken]))  # type: ignore[attr-defined]
-
-    assert worker.submit(batch)
-    assert started.wait(5)
-    for n in (1, 2, 3):
-        assert worker.submit(functools.partial(ran.append, n))
-    assert worker.submit(lambda: ran.append("plain"))
-    assert worker.submit(functools.partial(ran.append, 4))
-    release.set()
-    assert worker.flush(5)
-    # two taken (the limit); the third partial runs on its own, then the rest in order
-    assert ran == [("batch", [1, 2]), 3, "plain", 4]
-    assert pending_while_running == [1 + 2 + 3]  # running + taken + still queued
-    assert worker.pending() == 0
-    worker.kill()

@@ -17,18 +17,15 @@ from sentry_lite._loopback import LoopbackServer
 from sentry_lite._options import build_options
 from sentry_lite.envelope import Envelope
 from sentry_lite.transport._http import HttpTransport
-from sentry_lite.transport._pool import (
+from sentry_lite.transport._route import (
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
-    Direct,
-    Proxied,
-    choose_proxy,
-    make_channel,
+    Route,
+    make_manager,
     pool_kwargs,
-    socket_options,
-    timeouts,
-    tls_context,
+    timeout_for,
 )
+from sentry_lite.transport._settings import choose_proxy, socket_options
 
 HTTPS_DSN = Dsn("https://key@sentry.example.com/1")
 HTTP_DSN = Dsn("http://key@sentry.example.com/1")
@@ -53,10 +50,9 @@ def _envelope(n: int = 0) -> Envelope:
 
 def test_no_proxy_by_default(no_proxy_env: pytest.MonkeyPatch) -> None:
     assert choose_proxy({}, HTTPS_DSN) is None
-    assert isinstance(make_channel({}, HTTPS_DSN, True), Direct)
-    proxied = make_channel({"https_proxy": "http://s:2"}, HTTPS_DSN, True)
-    assert isinstance(proxied, Proxied)
-    assert isinstance(proxied.pool, urllib3.ProxyManager)
+    assert not isinstance(make_manager({}, HTTPS_DSN), urllib3.ProxyManager)
+    proxied = make_manager({"https_proxy": "http://s:2"}, HTTPS_DSN)
+    assert isinstance(proxied, urllib3.ProxyManager)
 
 
 def test_options_choose_by_scheme_and_https_falls_back_to_http(
@@ -155,18 +151,17 @@ def test_socket_options() -> None:
 
 def test_keep_alive_reaches_the_socket() -> None:
     with LoopbackServer() as server:
-        channel = make_channel({"keep_alive": True}, Dsn(server.dsn), False)
-        assert isinstance(channel, Direct)
+        route = Route({"keep_alive": True}, Dsn(server.dsn), False)
         try:
-            channel.send(_envelope().serialize(), None)
-            assert channel.receive()[0] == 200
-            sock: Any = channel.connection.sock
+            assert route.post(_envelope().serialize(), None, 0.0).status == 200
+            connection: Any = route._target.pool._get_conn()  # the kept-alive one
+            sock: Any = connection.sock
             assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
             assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
             if hasattr(socket, "TCP_KEEPIDLE"):
                 assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 45
         finally:
-            channel.close()
+            route.close()
         assert len(server.events) == 1
 
 
@@ -192,27 +187,15 @@ def test_ca_certs_option_environment_and_certifi(
 
 
 def test_timeouts_never_outlive_a_deadline() -> None:
-    assert timeouts(None, 100.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
-    assert timeouts(101.0, 100.0) == (1.0, 1.0)
-    assert timeouts(1000.0, 100.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
-    assert timeouts(90.0, 100.0) == (0.01, 0.01)
+    def pair(deadline: float | None) -> tuple[object, object] | None:
+        timeout = timeout_for(deadline, 100.0)
+        return None if timeout is None else (timeout.connect_timeout, timeout.read_timeout)
 
-
-def test_tls_context_verifies_with_the_chosen_bundle(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    import ssl
-
-    import certifi
-
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    context = tls_context({})
-    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-    assert context.cert_store_stats()["x509_ca"] > 0  # certifi's bundle was loaded
-    assert certifi.where()
-    with pytest.raises(OSError):
-        tls_context({"ca_certs": str(tmp_path / "missing.pem")})
+    assert pair(None) is None  # the pool's own: CONNECT_TIMEOUT, READ_TIMEOUT
+    assert pool_kwargs({})["timeout"].read_timeout == READ_TIMEOUT
+    assert pair(101.0) == (1.0, 1.0)
+    assert pair(1000.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
+    assert pair(90.0) == (0.01, 0.01)
 
 
 @pytest.fixture(scope="module")
@@ -255,7 +238,7 @@ def test_https_with_an_unknown_certificate_is_not_delivered(
         try:
             transport.capture_envelope(_envelope())
             assert transport.flush(1) is False  # kept for a retry, never sent in clear
-            assert len(transport._retention) == 1
+            assert len(transport._sender.retention) == 1
         finally:
             transport.kill()
         assert server.requests == []

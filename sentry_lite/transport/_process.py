@@ -1,0 +1,91 @@
+"""What one process has once, whatever its transports: the exit deadline, and a
+forked child's repair of modules left half-imported.
+
+Stdlib only. The fork hook is registered when this module is first imported (by the
+transport).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_exit: list[float] = []  # the process's exit deadline, once an exit hook has set it
+
+
+def exit_time_left(timeout: float) -> float:
+    """Seconds an exit hook may still wait: the first hook to ask sets the process's
+    exit deadline ``timeout`` from now (and gets ``timeout``); every later one gets what
+    is left of it. However many hooks flush at exit, the process waits at most one
+    ``shutdown_timeout``."""
+    now = time.monotonic()
+    if not _exit:
+        _exit.append(now + max(timeout, 0.0))
+        return max(timeout, 0.0)
+    return max(_exit[0] - now, 0.0)
+
+
+# The network stack is imported by the worker thread at its first send. A fork taken in
+# the middle of that import leaves the child half-imported modules for good (the
+# importing thread does not exist there, and every send of the child would fail): the
+# child forgets every module that a thread other than its own was importing (with its
+# submodules, and importlib's lock for it, which the dead thread still owns), so that
+# its first send imports them again. (Waiting for the import before the fork is no
+# way out: the worker's import then waits for the forking thread, measured.)
+_STACK = ("sentry_lite.transport._route", "urllib3", "certifi")  # if importlib's table is gone
+
+
+def _initializing(module: object) -> bool:
+    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+
+
+def _module_locks() -> dict[str, Any]:
+    try:
+        import importlib._bootstrap as bootstrap
+
+        locks: dict[str, Any] = getattr(bootstrap, "_module_locks")  # noqa: B009
+        return locks
+    except Exception:  # a Python without that table
+        return {}
+
+
+def forget_half_imported() -> list[str]:
+    """In a forked child: drop the modules a dead thread left half-imported; their names."""
+    import sys
+    import threading
+
+    me = threading.get_ident()
+    locks = _module_locks()
+    dead = []
+    for name, module in list(sys.modules.items()):
+        if not _initializing(module):
+            continue
+        ref = locks.get(name)
+        lock = ref() if ref is not None else None
+        if lock is None and not name.startswith(_STACK):
+            continue  # whose import it is cannot be told: leave it
+        if getattr(lock, "owner", None) != me:
+            dead.append(name)
+    dropped = [
+        name for name in list(sys.modules)
+        if any(name == root or name.startswith(root + ".") for root in dead)
+    ]
+    for name in dropped:
+        del sys.modules[name]
+        locks.pop(name, None)
+    return dropped
+
+
+def _after_fork_in_child() -> None:
+    forget_half_imported()
+    _exit.clear()  # the child's exit is its own
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+__all__ = ["exit_time_left", "forget_half_imported"]
