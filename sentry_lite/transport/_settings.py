@@ -11,12 +11,12 @@ import socket
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any
+    from typing import Any, TypeAlias
 
     from sentry_lite._dsn import Dsn
     from sentry_lite._options import Options
 
-    OptionsLike = Options | Mapping[str, Any]
+    OptionsLike: TypeAlias = Options | Mapping[str, Any]
     SocketOption = tuple[int, int, int | bytes]
 
 # What urllib3 sets too: small requests must not wait for Nagle's algorithm.
