@@ -8,7 +8,7 @@ only in its worker thread, when the first envelope is sent.
 
 from __future__ import annotations
 
-from sentry_lite._dsn import Dsn
+from sentry_lite import _dsn
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 class Transport:
     """Base class of every transport. Subclasses implement ``capture_envelope``."""
 
-    parsed_dsn: Dsn | None = None
+    parsed_dsn: _dsn.Dsn | None = None
 
     def __init__(self, options: Options | Mapping[str, Any] | None = None) -> None:
         self.options = options
         dsn = options.get("dsn") if options is not None else None
-        self.parsed_dsn = Dsn(dsn) if dsn else None
+        self.parsed_dsn = _dsn.Dsn(dsn) if dsn else None
 
     def capture_envelope(self, envelope: Envelope) -> None:
         """Take ownership of ``envelope`` and deliver it. Must not block on I/O."""
@@ -121,6 +121,7 @@ _LAZY = {
     "Item": ("sentry_lite.envelope", "Item"),
     "PayloadRef": ("sentry_lite.envelope", "PayloadRef"),
     "VERSION": ("sentry_lite.consts", "VERSION"),
+    "Dsn": ("sentry_lite.utils", "Dsn"),  # the official one, with org_id
 }
 
 # No HTTP/2 and no asyncio transport (docs/migration.md): Http2Transport is HttpTransport.

@@ -123,14 +123,14 @@ class BackgroundWorker:
 
     # -- the caller's side ----------------------------------------------------------
 
-    def submit(self, job: Job) -> bool:
-        """Queue ``job``; False (not queued) when the queue is full, the overflow lane
+    def submit(self, callback: Job) -> bool:
+        """Queue ``callback`` (a job); False (not queued) when the queue is full, the overflow lane
         holds jobs, or the worker was killed."""
         # The hot path: the raw lock (it is the condition's), no notify unless needed.
         with self._lock:
             if self.killed or len(self._queue) >= self.queue_size or self._overflow:
                 return False
-            self._queue.append(job)
+            self._queue.append(callback)
             if self._thread is None:  # (_wake, inlined: this is the hot path)
                 self._ensure_thread()
             elif self._sleeping:
