@@ -379,9 +379,10 @@ _warned: set[str] = set()
 
 
 # The _experiments keys sentry_lite acts on (docs/configuration.md, Delivery).
-_EFFECTIVE_EXPERIMENTS = frozenset(
-    {"outbox_path", "transport_compression_level", "transport_pipelining"}
-)
+_EFFECTIVE_EXPERIMENTS = frozenset({
+    "outbox_path", "transport_compression_level", "enable_logs", "max_flags",
+    "profiles_sample_rate", "record_sql_params",
+})
 
 
 def _inert_value(options: Options, name: str) -> Any:

@@ -16,6 +16,7 @@ import pytest
 from sentry_lite._loopback import LoopbackServer, Reply
 from sentry_lite._options import build_options
 from sentry_lite.envelope import Envelope, Item
+from sentry_lite.transport import _route
 from sentry_lite.transport._encode import PackedPayload
 from sentry_lite.transport._http import ENVELOPE_OVERHEAD, HttpTransport
 
@@ -115,8 +116,11 @@ class OneMiB(HttpTransport):
 
 
 def test_memory_of_a_burst_is_bounded_by_the_lane(
-    server: LoopbackServer, made: list[HttpTransport],
+    server: LoopbackServer, made: list[HttpTransport], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The held request must outlast the 5,000 captures however slow the machine is: the
+    # transport's read timeout (15 s) would otherwise end it and let the worker drain the lane.
+    monkeypatch.setattr(_route, "READ_TIMEOUT", 120.0)
     transport = make(made, server, OneMiB)
     hold_first_request(server, transport)
     for n in range(1, 102):  # fill the queue (100 envelopes as objects), pack one
