@@ -33,6 +33,7 @@ INERT_OPTIONS = frozenset(
         "ignore_spans",
         "enable_backpressure_handling",
         "functions_to_trace",
+        "add_full_stack",
         "_experiments",
     }
 )
