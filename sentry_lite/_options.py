@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 # Options that the official SDK accepts and that sentry_lite takes without acting on
-# them (profiling, metrics, spotlight...). They are listed in docs/migration.md.
+# them (span streaming, backpressure...). init() warns about each one given a value.
 INERT_OPTIONS = frozenset(
     {
         "before_send_span",
