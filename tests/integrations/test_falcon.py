@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-falcon = pytest.importorskip("falcon")
+pytest.importorskip("falcon")
 
+import falcon
 from framework_checks import (
     SECRETS,
     TRACE_HEADERS,
@@ -147,8 +148,9 @@ def test_media_the_application_read_goes_with_the_error(sentry_server, served) -
         request(base, "/submit?parse=1", "POST", headers, body)
         request(base, "/submit", "POST", headers, body)
     delivered(sentry_server, events=2)
-    parsed, unread = sorted(sentry_server.events, key=lambda e: e["request"].get("query_string", ""),
-                            reverse=True)
+    unread, parsed = sorted(
+        sentry_server.events, key=lambda e: e["request"].get("query_string", "")
+    )
     assert parsed["request"]["data"] == {"items": [1, 2], "token": "[Filtered]"}
     assert unread["request"]["data"] == ""
     assert unread["_meta"]["request"]["data"] == {"": {"rem": [["!raw", "x"]]}}
