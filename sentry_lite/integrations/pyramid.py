@@ -74,8 +74,8 @@ class PyramidIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         try:
-            from pyramid import router
-            from pyramid.request import Request
+            from pyramid import router  # type: ignore[import-untyped,import-not-found,unused-ignore]
+            from pyramid.request import Request  # type: ignore[import-untyped,import-not-found,unused-ignore]
         except ImportError as exc:
             raise DidNotEnable(f"Pyramid is not installed: {exc}") from None
         _patch_router(router.Router)
@@ -123,7 +123,7 @@ def _patch_exception_view(request_class: Any) -> None:
         exc_info = getattr(self, "exc_info", None)
         if state is None or not exc_info or exc_info[1] is None or active(IDENTIFIER) is None:
             return response
-        from pyramid.httpexceptions import HTTPException
+        from pyramid.httpexceptions import HTTPException  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
         if (
             not isinstance(exc_info[1], HTTPException)
