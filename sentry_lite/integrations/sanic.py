@@ -77,9 +77,11 @@ class SanicIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         try:
-            from sanic import Sanic
+            from sanic import Sanic, __version__
         except ImportError as exc:
             raise DidNotEnable(f"Sanic is not installed: {exc}") from None
+        if _version(__version__) < (21, 9):
+            raise DidNotEnable(f"Sanic {__version__} is too old: 21.9 or newer is needed")
         from sanic.handlers import ErrorHandler
 
         _patch_startup(Sanic)
@@ -147,6 +149,14 @@ class SanicRequest(ServerRequest):
 # The request this task is in (Sanic's own server serves a connection's requests one after
 # another in one task; ASGI mode one request per task).
 _active: ContextVar[tuple[SanicRequest, Any] | None] = ContextVar("sentry_lite_sanic", default=None)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = []
+    for part in text.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
 
 
 def _headers(multidict: Any) -> dict[str, str]:
