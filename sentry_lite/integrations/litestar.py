@@ -92,8 +92,8 @@ def _patch_call(litestar_class: Any) -> None:
         if integration is None:
             await original(self, scope, receive, send)
             return
-        hooks = self.after_exception
-        if _after_exception not in hooks:
+        hooks = getattr(self, "after_exception", None)
+        if isinstance(hooks, list) and _after_exception not in hooks:
             hooks.insert(0, _after_exception)
         await run_asgi(_Bound(original, self), scope, receive, send,
                        integration.settings, "endpoint")
