@@ -329,14 +329,15 @@ class AsgiRequest(ServerRequest):
         return client_ip(headers, self._peer())
 
 
-_SCOPE_PII = ("client", "headers")
+_SCOPE_PII = ("client", "headers", "state")
 
 
 def scrub_scope_locals(event: Any) -> None:
     """Filter the client's address and the headers of ASGI scopes held in frame locals.
 
     Every ASGI application and middleware frame has the connection's ``scope`` as a local;
-    its ``client`` and ``headers`` (cookies, ``Authorization``) are personal data.
+    its ``client``, ``headers`` (cookies, ``Authorization``) and ``state`` (where frameworks
+    such as Litestar keep the request body) are personal data.
     """
     for value in (event.get("exception") or {}).get("values") or ():
         for frame in (value.get("stacktrace") or {}).get("frames") or ():

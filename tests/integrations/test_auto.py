@@ -239,3 +239,33 @@ def test_client_libraries_switch_on_when_the_application_imports_them(python) ->
     assert not {"httpx", "loguru", "redis", "sqlalchemy"} & set(report["before"])
     assert {"httpx", "loguru", "redis", "sqlalchemy"} <= set(report["after"])
     assert report["async_redis"] == "sentry_lite.integrations.redis._patch"
+
+
+# The next tier of web frameworks (issue 17): none is imported by init(); each one the
+# application imports afterwards switches its integration on.
+WEB_TIER = ["tornado", "sanic", "quart", "falcon", "pyramid", "bottle", "litestar"]
+
+
+def test_init_imports_none_of_the_web_tier_and_each_enables_after_init(python) -> None:
+    result = python(
+        f"""
+        import importlib, importlib.util, json, sys
+        names = {WEB_TIER!r}
+        installed = [n for n in names if importlib.util.find_spec(n) is not None]
+        import sentry_lite
+        sentry_lite.init(dsn="http://key@127.0.0.1:9/1")
+        imported = [n for n in names if n in sys.modules]
+        for name in names:
+            importlib.import_module(name)  # the application imports them after init()
+        print(json.dumps({{
+            "installed": installed,
+            "imported_by_init": imported,
+            "integrations": sorted(sentry_lite.get_client().integrations),
+        }}))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["installed"] == WEB_TIER
+    assert report["imported_by_init"] == []
+    assert set(WEB_TIER) <= set(report["integrations"])
