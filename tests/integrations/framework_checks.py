@@ -58,7 +58,8 @@ def check_trace_continued(server: Any, origin: str, name: str, source: str) -> d
     assert (trace["op"], trace["origin"], trace["status"]) == ("http.server", origin, "ok")
     assert (tx["transaction"], tx["transaction_info"]) == (name, {"source": source})
     assert trace["data"]["http.response.status_code"] == 200
-    headers = server.envelopes[-1].headers["trace"]
+    (envelope,) = [e for e in server.envelopes if any(i.type == "transaction" for i in e.items)]
+    headers = envelope.headers["trace"]
     assert (headers["trace_id"], headers.get("environment")) == (TRACE_ID, "staging")
     return tx
 
