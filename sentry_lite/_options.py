@@ -377,6 +377,8 @@ _warned: set[str] = set()
 _EFFECTIVE_EXPERIMENTS = frozenset(
     {"outbox_path", "transport_compression_level", "transport_pipelining"}
 )
+# record_sql_params: query arguments on database spans (tracing/_sources.py)
+_EFFECTIVE_EXPERIMENTS |= {"record_sql_params"}
 
 
 def _inert_value(options: Options, name: str) -> Any:
