@@ -89,6 +89,12 @@ async def on_request_end(session: Any, context: Any, params: Any) -> None:
         if response.reason:
             span.set_data("reason", response.reason)
         finish_request(span, status)
+        try:
+            from sentry_lite.tracing._sources import add_http_request_source
+
+            add_http_request_source(span)  # where a slow request was made (when enabled)
+        except Exception:
+            pass
 
 
 async def on_request_exception(session: Any, context: Any, params: Any) -> None:
