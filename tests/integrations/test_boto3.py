@@ -115,9 +115,11 @@ def test_an_aws_error_fails_the_span(
 ) -> None:
     sentry_init(traces_sample_rate=1.0)
     client = s3(endpoint)
-    with sentry_lite.start_transaction(name="caller"):
-        with pytest.raises(botocore.exceptions.ClientError):
-            client.get_object(Bucket="no-such-bucket", Key="k")
+    with (
+        sentry_lite.start_transaction(name="caller"),
+        pytest.raises(botocore.exceptions.ClientError),
+    ):
+        client.get_object(Bucket="no-such-bucket", Key="k")
     (span,) = [s for s in caller(sentry_transactions)["spans"] if s["origin"] == "auto.http.boto3"]
     assert span["status"] == "internal_error"
     assert span["data"]["error.type"] == "NoSuchBucket"
