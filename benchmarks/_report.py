@@ -302,6 +302,16 @@ METRICS += [
 ]
 
 
+METRICS += [
+    Metric("netclients_aiohttp_get_us", "aiohttp client GET to loopback: per call", "us",
+           "netclients", ("aiohttp_get", "us"), None, (), NOOP),
+    Metric("netclients_aiohttp_get_base_us", "  the same GET, session made before init()",
+           "us", "netclients", ("aiohttp_get", "base_us"), None, (), NOOP),
+    Metric("netclients_aiohttp_get_added_us", "  time the SDK adds per call", "us",
+           "netclients", ("aiohttp_get", "added_us"), ("<=", 0.5), (), NOOP),
+]
+
+
 def dig(result: dict[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = result
     for key in path:

@@ -528,7 +528,15 @@ def leak(module: str, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def netclients(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Per-call cost of an aiohttp client GET to loopback (``_netclients``)."""
+    import _netclients
+
+    return _netclients.run(module, params)
+
+
 WORKLOADS = {
+    "netclients": netclients,
     "startup": startup,
     "ops": ops,
     "capture": capture,

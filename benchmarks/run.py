@@ -66,6 +66,11 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "delivery": ((2, {"n": 500, "chunk": 50}), (1, {"n": 50, "chunk": 25})),
     "burst": ((2, {"n": 2000}), (1, {"n": 200})),
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
+    # aiohttp client GET to loopback per call (baseline measured in the same child)
+    "netclients": (
+        (3, {"per_tx": 100, "batches": 5, "repeat": 5}),
+        (1, {"per_tx": 20, "batches": 1, "repeat": 1}),
+    ),
     # real servers under a load generator (see _frameworks.py); seconds per run
     "frameworks": (
         (3, {"duration": 5, "warmup": 2, "connections": 32}),

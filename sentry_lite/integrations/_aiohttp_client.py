@@ -89,12 +89,28 @@ async def on_request_end(session: Any, context: Any, params: Any) -> None:
         if response.reason:
             span.set_data("reason", response.reason)
         finish_request(span, status)
-        try:
-            from sentry_lite.tracing._sources import add_http_request_source
+        if _slow(span):
+            try:
+                from sentry_lite.tracing._sources import add_http_request_source
 
-            add_http_request_source(span)  # where a slow request was made (when enabled)
-        except Exception:
-            pass
+                add_http_request_source(span)  # where a slow request was made (when enabled)
+            except Exception:
+                pass
+
+
+def _slow(span: Any) -> bool:
+    """Past ``http_request_source_threshold_ms`` (checked on the span's own clock first:
+    most requests are not, and the full check costs more than the request's span)."""
+    try:
+        from sentry_lite.scope import get_client
+
+        options = get_client().options
+        if not options.get("enable_http_request_source", True):
+            return False
+        threshold = options.get("http_request_source_threshold_ms") or 0
+        return bool((span._end - span._start) * 1000 > threshold)
+    except Exception:
+        return True  # let the full check decide
 
 
 async def on_request_exception(session: Any, context: Any, params: Any) -> None:

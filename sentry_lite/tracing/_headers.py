@@ -11,6 +11,8 @@ Pure functions on strings; no scope, no client, no clock.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -112,6 +114,7 @@ def parse_baggage(value: object) -> tuple[dict[str, str], list[str]]:
     return sentry, others
 
 
+@lru_cache(maxsize=256)  # the same few values (trace id, key, release) on every request
 def _quote(text: str) -> str:
     from urllib.parse import quote
 
