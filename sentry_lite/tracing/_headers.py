@@ -126,6 +126,25 @@ def format_baggage(dsc: Mapping[str, Any], others: Iterable[str] = ()) -> str:
 
     Members that would take the header past the W3C size limit are left out.
     """
+    if others:
+        return _format_baggage(dsc, others)
+    try:  # every outgoing request of a trace sends the same value: formatted once
+        key = tuple(dsc.items())
+        value = _formatted.get(key)
+    except TypeError:  # an unhashable value
+        return _format_baggage(dsc, ())
+    if value is None:
+        value = _format_baggage(dsc, ())
+        if len(_formatted) >= 64:
+            _formatted.clear()
+        _formatted[key] = value
+    return value
+
+
+_formatted: dict[tuple[tuple[str, Any], ...], str] = {}
+
+
+def _format_baggage(dsc: Mapping[str, Any], others: Iterable[str]) -> str:
     members = [m for m in others if m and not m.lstrip().startswith(SENTRY_PREFIX)]
     size = sum(len(m) + 1 for m in members)
     for key, item in dsc.items():
