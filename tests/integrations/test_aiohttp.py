@@ -69,10 +69,10 @@ def make_app() -> web.Application:
 
 
 @contextlib.contextmanager
-def serve() -> Iterator[str]:
+def serve(app: web.Application | None = None) -> Iterator[str]:
     """The application on a free loopback port, served by its own loop in a thread."""
     loop = asyncio.new_event_loop()
-    runner = web.AppRunner(make_app(), access_log=None)
+    runner = web.AppRunner(app or make_app(), access_log=None)
     loop.run_until_complete(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", 0)
     loop.run_until_complete(site.start())
