@@ -5,7 +5,6 @@ first, each call a child of it, and the called service's transaction a child of 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
