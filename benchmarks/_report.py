@@ -304,11 +304,14 @@ METRICS += [
 
 METRICS += [
     Metric("netclients_aiohttp_get_us", "aiohttp client GET to loopback: per call", "us",
-           "netclients", ("aiohttp_get", "us"), None, (), NOOP),
+           "netclients", ("aiohttp_get", "us"), None,
+           (("py calls", "netclients", ("aiohttp_get", "py_calls")),), NOOP),
     Metric("netclients_aiohttp_get_base_us", "  the same GET, session made before init()",
-           "us", "netclients", ("aiohttp_get", "base_us"), None, (), NOOP),
+           "us", "netclients", ("aiohttp_get", "base_us"), None,
+           (("py calls", "netclients", ("aiohttp_get", "base_py_calls")),), NOOP),
     Metric("netclients_aiohttp_get_added_us", "  time the SDK adds per call", "us",
-           "netclients", ("aiohttp_get", "added_us"), ("<=", 0.5), (), NOOP),
+           "netclients", ("aiohttp_get", "added_us"), ("<=", 0.5),
+           (("py calls", "netclients", ("aiohttp_get", "added_py_calls")),), NOOP),
 ]
 
 
