@@ -1,6 +1,6 @@
 """The ``netclients`` workload: what an aiohttp client ``GET`` to loopback costs with each SDK.
 
-A keep-alive HTTP server runs in another process on 127.0.0.1. In the child, aiohttp is
+A keep-alive HTTP server runs in another process on 127.0.0.1 (called as ``localhost``). In the child, aiohttp is
 imported before ``init()`` (so both SDKs enable their integration), then two sessions
 are made: one *before* ``init()`` (no trace config: the baseline, which goes through no
 SDK code on the client path) and one after (instrumented). Batches of ``per_tx`` GETs
@@ -98,7 +98,9 @@ def run(module: str, params: dict[str, Any]) -> dict[str, Any]:
     process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        url = f"http://127.0.0.1:{int(process.stdout.readline())}/item?id=1"
+        # "localhost", not 127.0.0.1: the sink's DSN names 127.0.0.1, and the official SDK
+        # takes any URL containing the DSN's host for Sentry's own (no trace headers then).
+        url = f"http://localhost:{int(process.stdout.readline())}/item?id=1"
         return {"aiohttp_get": asyncio.run(_measure(sdk, url, params))}
     finally:
         process.terminate()
