@@ -56,7 +56,8 @@ async def on_request_start(session: Any, context: Any, params: Any) -> None:
 
         url = params.url
         method = params.method.upper()
-        base = str(url.with_query(None).with_fragment(None))
+        # no credentials (http://user:password@host/) in what is reported
+        base = str(url.with_user(None).with_query(None).with_fragment(None))
         query = url.raw_query_string or None
         fragment = url.raw_fragment or None
         span = start_request(

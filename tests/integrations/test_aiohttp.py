@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -306,6 +307,24 @@ def test_client_span_breadcrumb_and_propagation(
     assert (crumb["type"], crumb["category"]) == ("http", "httplib")
     assert crumb["data"]["url"] == f"{server}/echo"
     assert crumb["data"]["http.response.status_code"] == 200
+
+
+def test_credentials_in_the_url_are_not_reported(
+    sentry_init: Any, start: Any, sentry_transactions: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    server = start()
+    with_credentials = server.replace("http://", "http://ann:s3cret@")
+
+    async def main() -> Any:
+        with sentry_lite.start_transaction(name="caller"):
+            return await fetch(f"{with_credentials}/echo")
+
+    assert asyncio.run(main())[0] == 200
+    (caller,) = [t for t in sentry_transactions if t["transaction"] == "caller"]
+    (span,) = caller["spans"]
+    assert span["data"]["url"] == f"{server}/echo"
+    assert "s3cret" not in json.dumps(caller)
 
 
 def test_no_headers_for_urls_outside_the_targets(sentry_init: Any, start: Any) -> None:
