@@ -1,7 +1,8 @@
 """The ``netclients`` workload: what an aiohttp client ``GET`` to loopback costs with each SDK.
 
-A keep-alive HTTP server runs in another process on 127.0.0.1 (called as ``localhost``). In the child, aiohttp is
-imported before ``init()`` (so both SDKs enable their integration), then two sessions
+A keep-alive HTTP server runs in another process on 127.0.0.1 (called as ``localhost``).
+In the child, aiohttp is imported before ``init()`` (so both SDKs enable their integration),
+then two sessions
 are made: one *before* ``init()`` (no trace config: the baseline, which goes through no
 SDK code on the client path) and one after (instrumented). Batches of ``per_tx`` GETs
 alternate between them, every batch inside a transaction (``traces_sample_rate=1.0``, a
