@@ -357,6 +357,15 @@ METRICS += [
     *_client_call("redis_get", "Redis GET (redis-py, redis-server on 127.0.0.1)"),
     *_client_call("sqlalchemy_select", "SQLAlchemy SELECT 1 (SQLite in memory)"),
     *_client_call("httpx_get", "httpx GET to a loopback HTTP server"),
+    Metric("netclients_aiohttp_get_us", "aiohttp client GET to loopback: per call", "us",
+           "netclients", ("aiohttp_get", "us"), None,
+           (("py calls", "netclients", ("aiohttp_get", "py_calls")),), NOOP),
+    Metric("netclients_aiohttp_get_base_us", "  the same GET, session made before init()",
+           "us", "netclients", ("aiohttp_get", "base_us"), None,
+           (("py calls", "netclients", ("aiohttp_get", "base_py_calls")),), NOOP),
+    Metric("netclients_aiohttp_get_added_us", "  time the SDK adds per call", "us",
+           "netclients", ("aiohttp_get", "added_us"), ("<=", 0.5),
+           (("py calls", "netclients", ("aiohttp_get", "added_py_calls")),), NOOP),
 ]
 
 

@@ -549,7 +549,15 @@ def clients(module: str, params: dict[str, Any]) -> dict[str, Any]:
     return _clients.run(module, params)
 
 
+def netclients(module: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Per-call cost of an aiohttp client GET to loopback (``_netclients``)."""
+    import _netclients
+
+    return _netclients.run(module, params)
+
+
 WORKLOADS = {
+    "netclients": netclients,
     "health": health,
     "startup": startup,
     "ops": ops,

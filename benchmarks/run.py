@@ -68,6 +68,11 @@ GROUPS: dict[str, tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]]]
     "leak": ((1, {"n": 10_000}), (1, {"n": 500})),
     "profiling": ((3, {"n": 2_000_000, "repeat": 7}), (1, {"n": 300_000, "repeat": 2})),
     "health": ((3, {"target_s": 0.05, "repeat": 5}), (1, {"target_s": 0.005, "repeat": 2})),
+    # aiohttp client GET to loopback per call (baseline measured in the same child)
+    "netclients": (
+        (3, {"per_tx": 100, "batches": 5, "repeat": 5}),
+        (1, {"per_tx": 20, "batches": 1, "repeat": 1}),
+    ),
     # Redis GET, SQLAlchemy SELECT 1, httpx GET per call; no SDK, B, A, A, B, no SDK
     "clients": (
         (3, {"per_tx": 100, "batches": 5, "repeat": 5}),

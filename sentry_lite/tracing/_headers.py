@@ -11,6 +11,8 @@ Pure functions on strings; no scope, no client, no clock.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -112,6 +114,7 @@ def parse_baggage(value: object) -> tuple[dict[str, str], list[str]]:
     return sentry, others
 
 
+@lru_cache(maxsize=256)  # the same few values (trace id, key, release) on every request
 def _quote(text: str) -> str:
     from urllib.parse import quote
 
@@ -123,6 +126,25 @@ def format_baggage(dsc: Mapping[str, Any], others: Iterable[str] = ()) -> str:
 
     Members that would take the header past the W3C size limit are left out.
     """
+    if others:
+        return _format_baggage(dsc, others)
+    try:  # every outgoing request of a trace sends the same value: formatted once
+        key = tuple(dsc.items())
+        value = _formatted.get(key)
+    except TypeError:  # an unhashable value
+        return _format_baggage(dsc, ())
+    if value is None:
+        value = _format_baggage(dsc, ())
+        if len(_formatted) >= 64:
+            _formatted.clear()
+        _formatted[key] = value
+    return value
+
+
+_formatted: dict[tuple[tuple[str, Any], ...], str] = {}
+
+
+def _format_baggage(dsc: Mapping[str, Any], others: Iterable[str]) -> str:
     members = [m for m in others if m and not m.lstrip().startswith(SENTRY_PREFIX)]
     size = sum(len(m) + 1 for m in members)
     for key, item in dsc.items():

@@ -171,6 +171,35 @@ def test_a_failing_callback_does_not_break_the_import(tmp_path, monkeypatch) -> 
         sys.modules.pop("sl_fake_target", None)
 
 
+NETWORK_LIBRARIES = ["aiohttp", "asyncpg", "grpc", "boto3", "botocore", "pymongo"]
+
+
+def test_init_imports_no_network_library_and_each_switches_on_at_its_import(python) -> None:
+    result = python(
+        f"""
+        import importlib.util, json, sys
+        installed = [n for n in {NETWORK_LIBRARIES!r} if importlib.util.find_spec(n)]
+        import sentry_lite
+        sentry_lite.init(dsn="http://key@127.0.0.1:9/1")
+        imported = [n for n in {NETWORK_LIBRARIES!r} if n in sys.modules]
+        before = sorted(sentry_lite.get_client().integrations)
+        import aiohttp, asyncpg, boto3, grpc, pymongo  # the application's imports
+        print(json.dumps({{
+            "installed": installed, "imported_by_init": imported, "before": before,
+            "after": sorted(sentry_lite.get_client().integrations),
+        }}))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["installed"] == NETWORK_LIBRARIES
+    assert report["imported_by_init"] == []
+    ours = {"aiohttp", "asyncpg", "boto3", "pymongo"}
+    assert not ours & set(report["before"])
+    assert ours <= set(report["after"])
+    assert "grpc" not in report["after"]  # as upstream: only when listed in integrations=
+
+
 def test_builtin_modules_are_watched_without_patching_their_loader_class() -> None:
     name = next(
         n for n in ("_lsprof", "_bisect", "_heapq", "_statistics") if n not in sys.modules
