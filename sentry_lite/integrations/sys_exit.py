@@ -32,7 +32,7 @@ class SysExitIntegration(Integration):
     def setup_once() -> None:
         original = sys.exit
 
-        def exit(status: Any = 0, /) -> NoReturn:  # noqa: A001 - same name as the original
+        def exit(status: Any = 0, /) -> NoReturn:
             try:
                 original(status)
             except SystemExit as exc:

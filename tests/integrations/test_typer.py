@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("typer")
 
-from sentry_lite._loopback import LoopbackServer  # noqa: E402
+from sentry_lite._loopback import LoopbackServer
 
 APP = """
 import sys, typer, sentry_lite
