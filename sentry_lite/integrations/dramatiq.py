@@ -99,14 +99,20 @@ class SentryMiddleware(Middleware):
 
 
 _middleware = SentryMiddleware()
+# Only the signals we act on (Middleware's other hooks are no-ops).
+_HOOKS: dict[str, Callable[..., Any]] = {
+    name: getattr(_middleware, name)
+    for name in ("before_enqueue", "before_process_message", "after_process_message",
+                 "after_skip_message")
+}
 
 
 def _emitting(original: Callable[..., Any], *, before: bool) -> Callable[..., Any]:
     prefix = "before_" if before else "after_"
 
     def emit(self: Any, signal: str, *args: Any, **kwargs: Any) -> Any:
-        hook = getattr(_middleware, prefix + signal, None)
-        if hook is None or any(isinstance(m, SentryMiddleware) for m in self.middleware):
+        hook = _HOOKS.get(prefix + signal)
+        if hook is None or _has_own(self.middleware):
             return original(self, signal, *args, **kwargs)
         if before:  # ours first, the broker's middleware inside the job's scope
             hook(self, *args, **kwargs)
@@ -117,6 +123,14 @@ def _emitting(original: Callable[..., Any], *, before: bool) -> Callable[..., An
             hook(self, *args, **kwargs)
 
     return emit
+
+
+def _has_own(middleware: list[Any]) -> bool:
+    """The broker lists a SentryMiddleware itself (then Dramatiq calls it)."""
+    for entry in middleware:
+        if isinstance(entry, SentryMiddleware):
+            return True
+    return False
 
 
 def _reportable(broker: Any, message: Any, exception: BaseException) -> bool:
