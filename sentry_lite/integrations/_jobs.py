@@ -1,9 +1,9 @@
-"""What the task-queue integrations (rq, huey, dramatiq, arq) share.
+"""What the task-queue (rq, huey, dramatiq, arq) and serverless integrations share.
 
 - :class:`JobRun` (a context manager): a job runs in a fork of the worker's isolation and
   current scopes (breadcrumbs cleared), continues the trace the enqueuing side attached
-  to the job and inside a transaction (``source: task``) with the given op and name; the
-  worker's scopes come back when the job ends. Set-up failures are logged, never raised:
+  to the job and inside a transaction (``source: task`` unless told) with the given op and
+  name; the worker's scopes come back when the job ends. Set-up failures are logged, never raised:
   the job then runs in the worker's scopes.
 - :func:`outgoing_headers`: the ``sentry-trace`` / ``baggage`` headers of the current
   scope, for the enqueuing side to store with the job.
@@ -39,18 +39,20 @@ class JobRun:
         "_origin",
         "_processor",
         "_sampling",
+        "_source",
         "transaction",
     )
 
     def __init__(self, carrier: Any, *, op: str, name: str, origin: str,
                  processor: Callable[..., Any] | None = None,
-                 sampling: dict[str, Any] | None = None) -> None:
+                 sampling: dict[str, Any] | None = None, source: str = "task") -> None:
         self._carrier = carrier if isinstance(carrier, dict) else {}
         self._op = op
         self._name = name
         self._origin = origin
         self._processor = processor
         self._sampling = sampling
+        self._source = source
         self._block: Any = None
         self.transaction: Any = None
 
@@ -66,7 +68,7 @@ class JobRun:
             if self._processor is not None:
                 isolation.add_event_processor(self._processor)
             tx = isolation.continue_trace(self._carrier, op=self._op, name=self._name,
-                                          source="task", origin=self._origin)
+                                          source=self._source, origin=self._origin)
             tx = current.start_transaction(tx, custom_sampling_context=self._sampling)
             tx.__enter__()
             self.transaction = tx
