@@ -188,8 +188,8 @@ def test_builtin_modules_are_watched_without_patching_their_loader_class() -> No
         sys.modules.pop(name, None)
 
 
-FRAMEWORKS = ["flask", "django", "fastapi", "celery", "starlette", "typer", "rq", "huey", "dramatiq",
-              "arq"]
+FRAMEWORKS = ["flask", "django", "fastapi", "celery", "starlette",
+              "typer", "rq", "huey", "dramatiq", "arq", "awslambdaric"]
 
 
 def test_init_imports_no_framework_even_when_installed(python) -> None:

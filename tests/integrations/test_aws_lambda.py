@@ -19,7 +19,7 @@ import pytest
 
 pytest.importorskip("awslambdaric")
 
-from sentry_lite.testing import assert_valid_event  # noqa: E402
+from sentry_lite.testing import assert_valid_event
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:checkout"
 TRACE_ID = "771a43a4192642f0b136d5159a501700"
