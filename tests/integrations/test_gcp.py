@@ -5,13 +5,14 @@ loopback Sentry server (so that what was sent before the function returned is kn
 
 from __future__ import annotations
 
-import __main__
 import threading
 import time
 import types
 from typing import Any
 
 import pytest
+
+import __main__
 
 flask = pytest.importorskip("flask")
 
