@@ -171,7 +171,8 @@ def _add_request(event: Event, request: dict[str, Any], aws_context: Any) -> Non
     pii = get_client().should_send_default_pii()
     headers = request.get("headers")
     headers = {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
-    host, proto, path = headers.get("Host"), headers.get("X-Forwarded-Proto"), request.get("path")
+    named = {k.lower(): v for k, v in headers.items()}
+    host, proto, path = named.get("host"), named.get("x-forwarded-proto"), request.get("path")
     url = f"{proto}://{host}{path}" if proto and host and path else \
         f"awslambda:///{aws_context.function_name}"
     query = request.get("queryStringParameters") or {}
