@@ -8,8 +8,8 @@ timeout warning come from :class:`~sentry_lite.integrations.aws_lambda.AwsLambda
 - wraps every REST view (``RestAPIEventHandler._get_view_function_response``): the view runs
   in the invocation's isolation scope (a fork when no AWS Lambda transaction runs) with
   the invocation's context on its events (``extra["lambda"]``, ``extra["cloudwatch logs"]``,
-  ``request``), the transaction is named after the Lambda function (source ``component``), and an exception other than a
-  ``ChaliceViewError`` (which Chalice turns into an HTTP answer) is captured
+  ``request``), the transaction is named after the Lambda function (source
+  ``component``), and an exception other than a ``ChaliceViewError`` (which Chalice turns into an HTTP answer) is captured
   (``mechanism: chalice, handled: false``) and flushed before Chalice answers 500;
 - does the same for event-source handlers (``EventSourceHandler.__call__``: S3, SNS, SQS,
   schedules...), whose exception then propagates to the runtime.
