@@ -5,12 +5,13 @@ Chalice apps run on AWS Lambda: the transaction per invocation, trace continuati
 timeout warning come from :class:`~sentry_lite.integrations.aws_lambda.AwsLambdaIntegration`
 (pass it too). This integration, as upstream:
 
-- wraps every REST view (``RestAPIEventHandler._get_view_function_response``): the view runs
-  in the invocation's isolation scope (a fork when no AWS Lambda transaction runs) with
-  the invocation's context on its events (``extra["lambda"]``, ``extra["cloudwatch logs"]``,
-  ``request``), the transaction is named after the Lambda function (source
-  ``component``), and an exception other than a ``ChaliceViewError`` (which Chalice turns into an HTTP answer) is captured
-  (``mechanism: chalice, handled: false``) and flushed before Chalice answers 500;
+- wraps every REST view (``RestAPIEventHandler._get_view_function_response``): the view
+  runs in the invocation's isolation scope (a fork when no AWS Lambda transaction runs)
+  with the invocation's context on its events (``extra["lambda"]``,
+  ``extra["cloudwatch logs"]``, ``request``); the transaction is named after the Lambda
+  function (source ``component``); an exception other than a ``ChaliceViewError`` (which
+  Chalice turns into an HTTP answer) is captured (``mechanism: chalice, handled: false``)
+  and flushed before Chalice answers 500;
 - does the same for event-source handlers (``EventSourceHandler.__call__``: S3, SNS, SQS,
   schedules...), whose exception then propagates to the runtime.
 """
