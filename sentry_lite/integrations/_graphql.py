@@ -79,9 +79,8 @@ class Operation:
                     self.span.set_status("internal_error")
                 # a resolver's own exception (with its stack) rather than graphql-core's wrapper
                 original = getattr(error, "original_error", None)
-                if isinstance(original, Exception):
-                    error = original
-                capture_exc((type(error), error, error.__traceback__),
+                exc = original if isinstance(original, Exception) else error
+                capture_exc((type(exc), exc, exc.__traceback__),
                             {"type": mechanism, "handled": False})
 
     def _add_request(self, event: Event, hint: Hint) -> Event:
