@@ -189,16 +189,19 @@ def test_invocations_are_isolated_and_flushed_before_the_answer(
 
 
 def test_a_slow_invocation_warns_before_its_deadline(lambda_runtime, sentry_server) -> None:
-    # 2 s left at the start: the warning is due 1.5 s before the deadline, at 0.5 s.
-    request_id = lambda_runtime.invoke({"n": 6, "slow": 0.9}, deadline_in=2.0)
+    # A first invocation: the runtime is up and waiting, so the next one starts at once.
+    assert lambda_runtime.wait(lambda_runtime.invoke({"n": 5}))[0] == "response"
+    # 2.5 s left at the start: the warning is due 1.5 s before the deadline, at 1 s.
+    request_id = lambda_runtime.invoke({"n": 6, "slow": 1.5}, deadline_in=2.5)
     outcome, _, delivered = lambda_runtime.wait(request_id)
     assert outcome == "response"
-    assert delivered == 2  # the warning (flushed by its own thread), then the transaction
+    assert delivered == 3  # the first transaction, the warning (sent by its own thread)
+    # and this invocation's transaction
     (warning,) = sentry_server.events
     assert_valid_event(warning)
     (exception,) = warning["exception"]["values"]
     assert exception["type"] == "ServerlessTimeoutWarning"
     assert exception["value"] == ("WARNING : Function is expected to get timed out. "
-                                  "Configured timeout duration = 2 seconds.")
+                                  "Configured timeout duration = 3 seconds.")
     assert warning["tags"]["invocation"] == 6
     assert warning["extra"]["lambda"]["aws_request_id"] == request_id
