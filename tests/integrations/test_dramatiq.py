@@ -125,9 +125,11 @@ def test_twenty_concurrent_messages_each_see_only_their_own_scope(
         n = event["tags"]["n"]
         assert event["user"] == {"id": str(n)}
         crumbs = [c["message"] for c in event["breadcrumbs"]["values"]]
-        # its own crumb, then the Retries middleware's log line about this very message
+        # its own crumb, then (when the Retries middleware's logger reaches the logging
+        # integration) that middleware's line about this very message, nothing else
         own_id = event["extra"]["dramatiq_message_id"]
-        assert crumbs == [f"crumb {n}", f"Retries exceeded for message {own_id!r}."]
+        assert crumbs[0] == f"crumb {n}"
+        assert crumbs[1:] in ([], [f"Retries exceeded for message {own_id!r}."])
     assert sorted(e["tags"]["n"] for e in sentry_events) == list(range(20))
 
 
