@@ -97,3 +97,27 @@ def test_without_the_integration_errors_stay_in_the_result(sentry_init, sentry_e
     sentry_init(default_integrations=False)
     assert graphql_sync(schema, FAILING)[1]["errors"]
     assert sentry_events == []
+
+
+def test_ariadne_imported_after_init_is_picked_up(python) -> None:
+    result = python(
+        """
+        import sys, sentry_lite
+        from sentry_lite.testing import Capturing
+        with Capturing() as capture:
+            sentry_lite.init()
+            assert "ariadne" not in sys.modules
+            from ariadne import QueryType, graphql_sync, make_executable_schema
+            query = QueryType()
+
+            @query.field("boom")
+            def boom(*_):
+                raise KeyError("late")
+
+            schema = make_executable_schema("type Query { boom: String }", query)
+            graphql_sync(schema, {"query": "{ boom }"})
+            print([e["exception"]["values"][-1]["mechanism"]["type"] for e in capture.events])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['ariadne']"]

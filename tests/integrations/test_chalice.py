@@ -121,3 +121,31 @@ def test_a_slow_view_warns_before_the_deadline(invoke, sentry_server) -> None:
     (warning,) = sentry_server.events
     assert warning["exception"]["values"][0]["type"] == "ServerlessTimeoutWarning"
     assert warning["tags"]["order"] == "slow"
+
+
+def test_chalice_imported_after_init_is_picked_up(python) -> None:
+    result = python(
+        """
+        import sys, time, sentry_lite
+        from sentry_lite.testing import Capturing
+        with Capturing() as capture:
+            sentry_lite.init()
+            assert "chalice" not in sys.modules
+            from chalice import Chalice
+            from awslambdaric.lambda_context import LambdaContext
+            app = Chalice(app_name="late")
+
+            @app.schedule("rate(1 hour)")
+            def job(event):
+                raise KeyError("late")
+
+            try:
+                job({"detail": {}}, LambdaContext("i", None, None, int(time.time() * 1000)
+                                                  + 60000, "arn:aws:lambda:eu-west-1:1:f"))
+            except KeyError:
+                pass
+            print([e["exception"]["values"][-1]["mechanism"]["type"] for e in capture.events])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['chalice']"]

@@ -106,3 +106,27 @@ def test_without_the_integration_errors_stay_in_the_result(sentry_init, sentry_e
     sentry_init(default_integrations=False)
     assert schema.execute_sync(FAILING).errors
     assert sentry_events == []
+
+
+def test_strawberry_imported_after_init_is_picked_up(python) -> None:
+    result = python(
+        """
+        import sys, sentry_lite
+        from sentry_lite.testing import Capturing
+        with Capturing() as capture:
+            sentry_lite.init()
+            assert "strawberry" not in sys.modules
+            import strawberry
+
+            @strawberry.type
+            class Query:
+                @strawberry.field
+                def boom(self) -> str:
+                    raise KeyError("late")
+
+            strawberry.Schema(query=Query).execute_sync("{ boom }")
+            print([e["exception"]["values"][-1]["mechanism"]["type"] for e in capture.events])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["['strawberry']"]
