@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 IDENTIFIER = "aws_lambda"
 ORIGIN = "auto.function.aws_lambda"
 OP = "function.aws"
+TIMEOUT_WARNING_BUFFER = 1500  # ms before the deadline (the official module's constant)
+MILLIS_TO_SECONDS = 1000.0
 
 
 class AwsLambdaIntegration(Integration):
@@ -64,6 +66,11 @@ class AwsLambdaIntegration(Integration):
             original = getattr(client_class, name, None)
             if original is not None:
                 patch(IDENTIFIER, client_class, name, _flushing_first(original))
+
+
+def get_lambda_bootstrap() -> ModuleType | None:
+    """The Lambda runtime's bootstrap module in this process, or None outside Lambda."""
+    return _find_bootstrap()
 
 
 def _find_bootstrap() -> ModuleType | None:
@@ -201,4 +208,5 @@ def _logs_url(aws_context: Any, started: datetime) -> str:
             f";start={start};end={end}")
 
 
-__all__ = ["AwsLambdaIntegration"]
+__all__ = ["MILLIS_TO_SECONDS", "TIMEOUT_WARNING_BUFFER", "AwsLambdaIntegration",
+           "get_lambda_bootstrap"]

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 IDENTIFIER = "gcp"
 ORIGIN = "auto.function.gcp"
 OP = "function.gcp"
+TIMEOUT_WARNING_BUFFER = 1.5  # seconds before FUNCTION_TIMEOUT_SEC (the official constant)
+MILLIS_TO_SECONDS = 1000.0
 _ENV = {"function_name": "FUNCTION_NAME", "function_entry_point": "ENTRY_POINT",
         "function_identity": "FUNCTION_IDENTITY", "function_region": "FUNCTION_REGION",
         "function_project": "GCP_PROJECT"}
@@ -144,4 +146,4 @@ def _logs_url(now: datetime) -> str:
             f"&interval=PT1H&scrollTimestamp={end}")
 
 
-__all__ = ["GcpIntegration"]
+__all__ = ["MILLIS_TO_SECONDS", "TIMEOUT_WARNING_BUFFER", "GcpIntegration"]
