@@ -24,10 +24,6 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-if "--trace" in sys.argv:  # where a run hangs
-    import faulthandler
-
-    faulthandler.dump_traceback_later(8, exit=True)
 from _child import CallCounter, make_noop_transport  # noqa: E402
 
 JOBS = 100
