@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _child import CallCounter, make_noop_transport  # noqa: E402
+from _child import CallCounter, make_noop_transport
 
 JOBS = 100
 SDKS = ("none", "sentry_sdk", "sentry_lite")
