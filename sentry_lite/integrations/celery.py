@@ -36,6 +36,7 @@ from sentry_lite.integrations import (
     on_uninstall,
     patch,
 )
+from sentry_lite.integrations._jobs import quiet_loggers
 from sentry_lite.scope import get_current_scope
 
 TYPE_CHECKING = False
@@ -394,17 +395,7 @@ def _patch_pool_worker() -> None:
 
 
 def _quiet_celery_loggers() -> None:
-    from sentry_lite.integrations import logging as logging_integration
-
-    added = [name for name in _QUIET_LOGGERS if name not in logging_integration._ignored]
-    for name in added:
-        logging_integration.ignore_logger(name)
-
-    def unquiet() -> None:
-        for name in added:
-            logging_integration._ignored.discard(name)
-
-    on_uninstall(IDENTIFIER, unquiet)
+    quiet_loggers(IDENTIFIER, _QUIET_LOGGERS)
 
 
 __all__ = ["CeleryIntegration"]

@@ -218,7 +218,9 @@ def test_builtin_modules_are_watched_without_patching_their_loader_class() -> No
 
 
 FRAMEWORKS = ["flask", "django", "fastapi", "celery", "starlette", "redis", "httpx",
-              "sqlalchemy", "loguru"]
+              "sqlalchemy", "loguru",
+              "typer", "rq", "huey", "dramatiq", "arq", "awslambdaric", "chalice",
+              "graphene", "ariadne", "strawberry"]
 
 
 def test_init_imports_no_framework_even_when_installed(python) -> None:
