@@ -150,7 +150,8 @@ def test_baggage_of_a_transaction_and_of_the_options(sentry_init: Any) -> None:
     from_options = Baggage.from_options(scope)
     assert from_options is not None
     context = scope.propagation_context
-    assert from_options.sentry_items["trace_id"] == context.trace_id
+    again = Baggage.from_options(scope)  # read after the line above made the context
+    assert again is not None and again.sentry_items["trace_id"] == context.trace_id
 
 
 def test_sentry_trace_parsing_and_header_helpers() -> None:
