@@ -42,7 +42,7 @@ def exc_info_from_error(error: BaseException | ExcInfo) -> ExcInfo:
 
 def event_from_exception(
     exc_info: BaseException | ExcInfo,
-    client_options: dict[str, Any] | None = None,
+    client_options: dict[str, Any] | Options | None = None,
     mechanism: dict[str, Any] | None = None,
 ) -> tuple[Event, dict[str, Any]]:
     """An error event (``level``, ``exception.values``) and its hint for an exception."""
@@ -55,7 +55,7 @@ def event_from_exception(
 
 def exceptions_from_error_tuple(
     exc_info: ExcInfo,
-    client_options: dict[str, Any] | None = None,
+    client_options: dict[str, Any] | Options | None = None,
     mechanism: dict[str, Any] | None = None,
     full_stack: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ def single_exception_from_error_tuple(
     exc_type: type | None,
     exc_value: BaseException | None,
     tb: TracebackType | None,
-    client_options: dict[str, Any] | None = None,
+    client_options: dict[str, Any] | Options | None = None,
     mechanism: dict[str, Any] | None = None,
     exception_id: int | None = None,
     parent_id: int | None = None,

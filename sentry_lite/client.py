@@ -99,6 +99,12 @@ class NonRecordingClient(BaseClient):
     def close(self, timeout: float | None = None, callback: Any = None) -> None:
         return None
 
+    async def flush_async(self, timeout: float | None = None, callback: Any = None) -> None:
+        return None
+
+    async def close_async(self, timeout: float | None = None, callback: Any = None) -> None:
+        return None
+
     def get_integration(self, name_or_class: Any) -> Integration | None:
         return None
 

@@ -212,9 +212,10 @@ def test_old_style_callable_transport_gets_the_event() -> None:
 
 
 def test_a_transport_written_for_the_official_sdk_works_unchanged() -> None:
-    sentry_sdk_transport = pytest.importorskip("sentry_sdk.transport")
+    pytest.importorskip("sentry_sdk.transport")
+    from sentry_sdk.transport import Transport as OfficialTransport
 
-    class OfficialStyle(sentry_sdk_transport.Transport):  # type: ignore[misc]
+    class OfficialStyle(OfficialTransport):
         def __init__(self, options: Any = None) -> None:
             super().__init__(options)
             self.events: list[Any] = []
@@ -234,6 +235,7 @@ def test_a_transport_written_for_the_official_sdk_works_unchanged() -> None:
     sentry_lite.add_attachment(bytes=b"log line", filename="app.log")
     sentry_lite.capture_message("for the official base class")
     transport = sentry_lite.get_client().transport
+    assert isinstance(transport, OfficialStyle)
     assert transport.events[0]["message"] == "for the official base class"
     assert transport.attachments == [b"log line"]
     sentry_lite.flush()

@@ -73,7 +73,7 @@ def test_several_streams_share_one_thread() -> None:
     batcher.add(logs, 1)
     batcher.add(metrics, {"v": 2})
     batcher.flush()
-    assert sorted(i.type for e in sink.envelopes for i in e.items) == ["log", "trace_metric"]
+    assert sorted(str(i.type) for e in sink.envelopes for i in e.items) == ["log", "trace_metric"]
     started = [t for t in threading.enumerate() if t not in before]
     assert started == [batcher._thread]
     batcher.kill()

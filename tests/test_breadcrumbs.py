@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sentry_lite
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Breadcrumb
 
 
 def test_ring_keeps_the_newest_max_breadcrumbs(sentry_init: Any, sentry_events: list[Any]) -> None:
@@ -78,7 +81,7 @@ def test_raising_before_breadcrumb_keeps_the_crumb_and_does_not_break_the_caller
 
 
 def test_user_crumb_dict_is_copied_not_kept(sentry_events: list[Any]) -> None:
-    crumb = {"message": "original", "data": {"k": 1}}
+    crumb: Breadcrumb = {"message": "original", "data": {"k": 1}}
     sentry_lite.add_breadcrumb(crumb)
     crumb["message"] = "changed later"
     sentry_lite.capture_message("x")

@@ -331,6 +331,7 @@ def test_names_code_for_the_official_client_module_imports(sentry_init: Any) -> 
     assert isinstance(current, client.BaseClient)
     assert isinstance(client.NonRecordingClient(), client.BaseClient)
     assert client.NonRecordingClient({"debug": True}).options.debug is True
+    asyncio.run(client.NonRecordingClient().close_async(timeout=1))  # there before init too
     assert client.serialize({"a": 1}) == {"a": 1}
     assert client.SDK_INFO["name"] == "sentry.python.lite"
     assert client.get_options("https://k@localhost/1", release="x")["release"] == "x"

@@ -75,7 +75,7 @@ def _public_names(module: types.ModuleType, package: str) -> list[str]:
 
 
 def _methods(cls: type, package: str) -> dict[str, Any]:
-    found = {}
+    found: dict[str, Any] = {}
     for name in dir(cls):
         owner = next((c for c in cls.__mro__ if name in vars(c)), None)
         if name.startswith("_") or owner is None or not owner.__module__.startswith(package):
@@ -182,6 +182,7 @@ assert not any(getattr(mod, "__file__", None) and "/sentry_sdk/" in mod.__file__
 
 
 if __name__ == "__main__":  # run by official(): the official SDK's side, as JSON
-    assert "sentry_lite" not in importlib.import_module("sentry_sdk").__file__, "not the official"
+    official_file = importlib.import_module("sentry_sdk").__file__
+    assert official_file is not None and "sentry_lite" not in official_file, "not the official"
     surface = {m: describe(m) for m in MODULES}
     json.dump(surface, sys.stdout)

@@ -65,4 +65,4 @@ def test_the_tables_load_on_first_use_only() -> None:
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NOPE"):
-        _ = consts.NOPE  # type: ignore[attr-defined]
+        _ = consts.NOPE

@@ -5,13 +5,21 @@ from __future__ import annotations
 import asyncio
 import threading
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 import sentry_lite
 from sentry_lite import scope as scope_module
 from sentry_lite.scope import Scope
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from typing import TypeAlias
+
+    from sentry_lite.types import Event, ExcInfo
+
+    Block: TypeAlias = AbstractContextManager[Scope]
 
 
 def test_setters_write_the_isolation_scope_and_captures_read_all_three(
@@ -193,12 +201,14 @@ def test_removers_and_clear() -> None:
 
 
 def test_push_scope_and_configure_scope_warn_but_work(sentry_events: list[Any]) -> None:
-    with pytest.warns(DeprecationWarning), sentry_lite.push_scope() as scope:
+    # Without a callback both return a block; no overloads tell mypy so (they would need
+    # `typing` at run time).
+    with pytest.warns(DeprecationWarning), cast("Block", sentry_lite.push_scope()) as scope:
         scope.set_tag("pushed", "1")
         sentry_lite.capture_message("pushed")
     with pytest.warns(DeprecationWarning):
         sentry_lite.push_scope(lambda s: s.set_tag("cb", "1"))
-    with pytest.warns(DeprecationWarning), sentry_lite.configure_scope() as scope:
+    with pytest.warns(DeprecationWarning), cast("Block", sentry_lite.configure_scope()) as scope:
         scope.set_tag("configured", "1")
     with pytest.warns(DeprecationWarning):
         sentry_lite.configure_scope(lambda s: s.set_tag("configured_cb", "1"))
@@ -233,9 +243,12 @@ def test_error_processors_see_exc_info_and_can_be_limited_to_a_class(
     sentry_events: list[Any],
 ) -> None:
     seen: list[Any] = []
-    sentry_lite.get_isolation_scope().add_error_processor(
-        lambda event, exc_info: seen.append(exc_info[0]) or event, KeyError
-    )
+
+    def remember(event: Event, exc_info: ExcInfo) -> Event:
+        seen.append(exc_info[0])
+        return event
+
+    sentry_lite.get_isolation_scope().add_error_processor(remember, KeyError)
     for error in (KeyError("k"), ValueError("v")):
         try:
             raise error

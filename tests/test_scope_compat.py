@@ -4,7 +4,7 @@ processors run by hand, the session hooks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -17,6 +17,9 @@ from sentry_lite.scope import (
     remove_global_event_processor,
     should_send_default_pii,
 )
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 DSN = "https://pk@o12.ingest.sentry.io/5"
 
@@ -111,11 +114,11 @@ def test_attributes_apply_to_telemetry_and_forks_keep_their_own(sentry_init: Any
 def test_run_event_and_error_processors_by_hand(sentry_init: Any) -> None:
     sentry_init(dsn=DSN)
     scope = sentry_lite.get_current_scope()
-    scope.add_event_processor(lambda event, hint: {**event, "seen": True})
+    scope.add_event_processor(lambda event, hint: cast("Event", {**event, "seen": True}))
     sentry_lite.get_isolation_scope().add_error_processor(
         lambda event, exc_info: None, ValueError)
     processed = scope.run_event_processors({"message": "m"}, {})
-    assert processed is not None and processed["seen"] is True
+    assert processed is not None and cast("dict[str, Any]", processed)["seen"] is True
     try:
         raise ValueError("x")
     except ValueError as exc:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 import sentry_lite
 from sentry_lite.testing import Capturing, CapturingTransport, assert_valid_event, relay_errors
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 pytest_plugins = ["pytester"]
 
@@ -66,10 +69,11 @@ def test_capturing_transport_outside_pytest_fixtures() -> None:
 
 
 def test_relay_validation_helpers() -> None:
-    good = {"event_id": "a" * 32, "timestamp": 1.0, "platform": "python", "message": "m"}
+    good: Event = {"event_id": "a" * 32, "timestamp": 1.0, "platform": "python", "message": "m"}
     assert relay_errors(good) == []
     assert_valid_event(good)
-    bad = {**good, "breadcrumbs": {"values": [{"timestamp": 1.0, "unknown_key": 1}]}}
+    # a crumb key Relay does not know, on purpose
+    bad = cast("Event", {**good, "breadcrumbs": {"values": [{"timestamp": 1.0, "unknown_key": 1}]}})
     assert relay_errors(bad)
     with pytest.raises(AssertionError, match="Relay"):
         assert_valid_event(bad)

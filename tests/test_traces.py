@@ -15,7 +15,8 @@ PARENT = "b0e6f15b45c36b12"
 
 
 def test_enums_and_constants() -> None:
-    assert traces.SpanStatus.ERROR == "error" and str(traces.SpanStatus.OK) == "ok"
+    error: str = traces.SpanStatus.ERROR  # a str enum: its members are the strings themselves
+    assert error == "error" and str(traces.SpanStatus.OK) == "ok"
     assert traces.SOURCE_FOR_STYLE["url"] is traces.SegmentNameSource.ROUTE
     assert traces.LOW_QUALITY_SEGMENT_SOURCES == [traces.SegmentNameSource.URL]
     assert (traces.SENTRY_TRACE_HEADER_NAME, traces.BAGGAGE_HEADER_NAME) == ("sentry-trace",

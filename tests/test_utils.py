@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sentry_sdk.utils as official
@@ -14,6 +14,9 @@ import sentry_sdk.utils as official
 import sentry_lite
 from sentry_lite import utils
 from sentry_lite.integrations import Integration
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 URLS = ["https://user:pw@example.com/a/b?token=1&x=2#frag", "http://example.com", "/rel?q=1",
         "https://example.com/p?flag&x=%20y"]  # fmt: skip
@@ -54,7 +57,8 @@ def test_exception_helpers_agree_with_the_official_ones() -> None:
     ours = utils.exceptions_from_error_tuple(info)
     theirs = official.exceptions_from_error_tuple(info)
     assert [(e["type"], e["value"]) for e in ours] == [(e["type"], e["value"]) for e in theirs]
-    one = utils.single_exception_from_error_tuple(*info, mechanism={"type": "x"})
+    exc_type, exc_value, tb = info
+    one = utils.single_exception_from_error_tuple(exc_type, exc_value, tb, mechanism={"type": "x"})
     assert (one["type"], one["value"], one["mechanism"]["type"]) == ("ValueError", "outer", "x")
     with pytest.raises(ValueError, match="Expected Exception"):
         utils.exc_info_from_error("not an error")  # type: ignore[arg-type]
@@ -69,7 +73,7 @@ def test_stack_helpers() -> None:
     assert utils.event_hint_with_exc_info() == {"exc_info": (None, None, None)}
     assert utils.filename_for_module("pkg.mod", "/x/pkg/mod.py") == "pkg/mod.py"
     assert utils.get_type_name(KeyError) == "KeyError" and utils.get_type_module(KeyError) is None
-    event = {"exception": {"values": [{"stacktrace": {"frames": [{"module": "app.x"}]}}]}}
+    event: Event = {"exception": {"values": [{"stacktrace": {"frames": [{"module": "app.x"}]}}]}}
     utils.handle_in_app(event, in_app_include=["app"])
     assert [f["in_app"] for f in utils.iter_event_frames(event)] == [True]
 

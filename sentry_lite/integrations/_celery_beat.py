@@ -36,8 +36,8 @@ _UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 
 def setup() -> None:
     """Patch the beat scheduler and listen to task outcomes (checked at run time)."""
-    from celery.beat import Scheduler  # type: ignore[import-untyped]
-    from celery.signals import (  # type: ignore[import-untyped]
+    from celery.beat import Scheduler
+    from celery.signals import (
         task_failure,
         task_retry,
         task_success,
@@ -104,7 +104,7 @@ def _check_in_entry(scheduler: Any, entry: Any, exclude: list[str] | None) -> No
 
 def monitor_config(schedule: Any, app: Any, slug: str) -> dict[str, Any]:
     """The ``monitor_config`` of a beat schedule; ``{}`` if Sentry cannot express it."""
-    from celery.schedules import crontab  # type: ignore[import-untyped]
+    from celery.schedules import crontab
     from celery.schedules import schedule as interval
 
     if isinstance(schedule, crontab):

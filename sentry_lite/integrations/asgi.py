@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     Receive = Callable[[], Awaitable[Message]]
     Send = Callable[[Message], Awaitable[None]]
     AsgiApp = Callable[[AsgiScope, Receive, Send], Awaitable[None]]
+    Asgi2App = Callable[[AsgiScope], Callable[[Receive, Send], Awaitable[None]]]
 
     from sentry_lite.types import Event, Hint
 
@@ -444,7 +445,7 @@ class SentryAsgiMiddleware:
 
     def __init__(
         self,
-        app: AsgiApp,
+        app: AsgiApp | Asgi2App,
         unsafe_context_data: bool = False,
         transaction_style: str = "endpoint",
         mechanism_type: str = "asgi",
@@ -460,7 +461,9 @@ class SentryAsgiMiddleware:
         if asgi_version is None:
             asgi_version = 3 if _looks_like_asgi3(app) else 2
         self.asgi_version = asgi_version
-        self.app = app if asgi_version == 3 else asgi2_adapter(app)
+        # the caller's asgi_version (or the look of the app) says which of the two it is
+        adapted: Any = app if asgi_version == 3 else asgi2_adapter(app)
+        self.app: AsgiApp = adapted
         self.transaction_style = check_style(transaction_style, TRANSACTION_STYLES)
         self.root_path_in_path = root_path_in_path
         self.settings = Settings(

@@ -81,8 +81,8 @@ class CeleryIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         try:
-            import celery.app.task  # type: ignore[import-untyped]
-            import celery.app.trace  # type: ignore[import-untyped]
+            import celery.app.task
+            import celery.app.trace
             from celery import Celery
         except ImportError as exc:
             raise DidNotEnable(f"celery is not installed ({exc})") from None
@@ -114,7 +114,7 @@ class _TaskRun:
 
 
 def _connect_signals() -> None:
-    from celery.signals import task_postrun, task_prerun  # type: ignore[import-untyped]
+    from celery.signals import task_postrun, task_prerun
 
     task_prerun.connect(_on_prerun, weak=False, dispatch_uid=_on_prerun)
     task_postrun.connect(_on_postrun, weak=False, dispatch_uid=_on_postrun)
@@ -202,7 +202,7 @@ def _capture_escaping(task: Any) -> None:
 
 
 def _reportable(task: Any, exc: BaseException) -> bool:
-    from celery.exceptions import Ignore, Reject, Retry  # type: ignore[import-untyped]
+    from celery.exceptions import Ignore, Reject, Retry
 
     if isinstance(exc, (Retry, Ignore, Reject)):
         return False

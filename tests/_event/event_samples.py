@@ -37,10 +37,10 @@ def capture_implicit_chain():
 
 def capture_group():
     try:
-        raise ExceptionGroup(  # noqa: F821 - Python 3.11+
-            "batch", [ValueError("first"), ExceptionGroup("inner", [OSError(2, "gone")])]  # noqa: F821
+        raise ExceptionGroup(  # type: ignore[name-defined]  # noqa: F821 - Python 3.11+
+            "batch", [ValueError("first"), ExceptionGroup("inner", [OSError(2, "gone")])]  # type: ignore[name-defined]  # noqa: F821
         )
-    except ExceptionGroup:  # noqa: F821
+    except ExceptionGroup:  # type: ignore[name-defined]  # noqa: F821
         sentry_lite.capture_exception()
 
 

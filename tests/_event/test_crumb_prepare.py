@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,11 +14,16 @@ from sentry_lite._event.breadcrumbs import breadcrumbs_meta, prepare_breadcrumb
 from sentry_lite._options import Options
 from sentry_lite.testing import relay_errors
 
+if TYPE_CHECKING:
+    from sentry_lite.types import Breadcrumb
 
-def prepared(crumb: dict[str, Any], **options: Any) -> dict[str, Any]:
-    result = prepare_breadcrumb(crumb, Options(**options))  # type: ignore[arg-type]
-    assert result is crumb
-    return crumb
+
+def prepared(crumb: dict[str, Any] | Breadcrumb, **options: Any) -> Breadcrumb:
+    # what users pass: often not of the declared shape, on purpose
+    typed = cast("Breadcrumb", crumb)
+    result = prepare_breadcrumb(typed, Options(**options))
+    assert result is typed
+    return typed
 
 
 def test_unknown_top_level_keys_move_into_data() -> None:
@@ -145,7 +150,8 @@ def test_the_meta_follows_the_crumb_to_its_position_in_each_event(
 
 def test_the_official_shape_of_add_breadcrumb_passes_relay(sentry_events: list[Any]) -> None:
     sentry_lite.add_breadcrumb(message="config loaded", category="config", config_source="env")
-    sentry_lite.add_breadcrumb({"message": 7, "level": "warn", "custom": {"deep": [1]}})
+    # not of the declared shape, on purpose: the official SDK takes it
+    sentry_lite.add_breadcrumb({"message": 7, "level": "warn", "custom": {"deep": [1]}})  # type: ignore[arg-type]
     sentry_lite.capture_message("x")
     (event,) = sentry_events
     assert relay_errors(event) == []
@@ -157,7 +163,7 @@ def test_the_official_shape_of_add_breadcrumb_passes_relay(sentry_events: list[A
 
 def test_an_events_own_breadcrumbs_are_prepared_too(sentry_events: list[Any]) -> None:
     own = [{"message": "m", "odd": 1, "timestamp": 2.0}]
-    sentry_lite.capture_event({"message": "own", "breadcrumbs": {"values": own}})
+    sentry_lite.capture_event({"message": "own", "breadcrumbs": {"values": own}})  # type: ignore[dict-item]  # an unknown key, on purpose
     assert sentry_events[0]["breadcrumbs"]["values"] == [
         {"message": "m", "data": {"odd": 1}, "timestamp": 2.0, "type": "default"}
     ]

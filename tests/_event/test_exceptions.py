@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -15,6 +15,9 @@ from sentry_lite._event.exceptions import (
     exc_info_from_error,
 )
 from sentry_lite._options import Options
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Mechanism
 
 GROUPS = sys.version_info >= (3, 11)
 needs_groups = pytest.mark.skipif(not GROUPS, reason="exception groups are new in 3.11")
@@ -156,7 +159,7 @@ def test_errno_goes_to_the_mechanism_meta() -> None:
 
 
 def test_the_given_mechanism_is_used_and_not_changed() -> None:
-    mechanism = {"type": "logging", "handled": False}
+    mechanism: Mechanism = {"type": "logging", "handled": False}
     values = values_of(raised(ValueError("x")))
     exc = raised(ValueError("x"))
     event, _ = event_from_exception((ValueError, exc, exc.__traceback__), Options(), mechanism)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,6 +17,9 @@ from sentry_lite._event.scrubber import (
     scrubber_for,
 )
 from sentry_lite._options import Options
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 
 @pytest.mark.parametrize(
@@ -100,7 +103,7 @@ def test_default_scrubber_of_the_client_is_recursive() -> None:
 # -- standalone use ------------------------------------------------------------------
 
 
-def event_with_secrets() -> dict[str, Any]:
+def event_with_secrets() -> Event:
     return {
         "extra": {"password": "p", "nested": {"token": "t"}},
         "user": {"id": "1", "ip_address": "1.2.3.4", "api_key": "k"},
@@ -139,7 +142,7 @@ def test_scrub_event_survives_cycles_and_odd_shapes() -> None:
         "request": ["not", "a", "dict"],
         "breadcrumbs": {"values": ["not a crumb"]},
     }
-    EventScrubber(recursive=True).scrub_event(event)
+    EventScrubber(recursive=True).scrub_event(event)  # type: ignore[arg-type]  # malformed on purpose
     assert event["user"] == "not a dict"
 
 

@@ -4,7 +4,7 @@ loopback Sentry server."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -16,6 +16,9 @@ from celery.contrib.testing.worker import start_worker  # noqa: E402
 import sentry_lite  # noqa: E402
 from sentry_lite.integrations.celery import CeleryIntegration  # noqa: E402
 from sentry_lite.testing import assert_valid_event  # noqa: E402
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 app = Celery("sl_celery_tests", broker="memory://", backend="cache+memory://")
 app.conf.update(
@@ -83,7 +86,7 @@ def wait(result: Any) -> Any:
     return result.get(timeout=10, interval=0.01, propagate=False)
 
 
-def tx_named(server: Any, name: str) -> list[dict[str, Any]]:
+def tx_named(server: Any, name: str) -> list[Event]:
     return [t for t in server.transactions if t.get("transaction") == name]
 
 

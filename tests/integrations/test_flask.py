@@ -28,7 +28,7 @@ class Boom(Exception):
     pass
 
 
-class User(flask_login.UserMixin):
+class User(flask_login.UserMixin):  # type: ignore[misc]  # flask_login ships no types
     def __init__(self, user_id: str) -> None:
         self.id = user_id
         self.email = f"user{user_id}@example.com"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pytest
 
 from sentry_lite._options import Options
@@ -28,6 +30,9 @@ from sentry_lite.integrations._http_common import (
 )
 from sentry_lite.integrations.django._naming import route_name, view_name
 from sentry_lite.testing import assert_valid_event
+
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
 
 ENVIRON = {
     "REQUEST_METHOD": "POST",
@@ -125,8 +130,8 @@ def test_body_parts() -> None:
     ],
 )  # fmt: skip
 def test_set_body_describes_what_it_left_out(data, expected, meta) -> None:
-    event: dict = {"message": "m"}
-    request: dict = {"url": "http://h/"}
+    event: Event = {"message": "m"}
+    request: dict[str, Any] = {"url": "http://h/"}
     set_body(event, request, data)
     event["request"] = request
     assert request["data"] == expected

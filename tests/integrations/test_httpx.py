@@ -145,6 +145,8 @@ def test_outside_a_transaction_the_headers_continue_the_scope_trace(sentry_init,
     sentry_init(traces_sample_rate=1.0)
     with httpx.Client() as client:
         received = client.get(f"{base}/echo").json()
-    trace_id = sentry_lite.get_traceparent().split("-")[0]
+    traceparent = sentry_lite.get_traceparent()
+    assert traceparent is not None
+    trace_id = traceparent.split("-")[0]
     assert received["sentry-trace"].split("-")[0] == trace_id
     assert f"sentry-trace_id={trace_id}" in received["baggage"]

@@ -42,7 +42,7 @@ def test_error_with_exc_info_inside_a_request_is_one_event_with_info_breadcrumbs
         logger.info("cart %s has %d items", "c-1", 3, extra={"user_id": 7})
         logger.warning("payment slow")
         try:
-            {}["card"]
+            dict[str, int]()["card"]
         except KeyError:
             logger.error("payment for %s failed", "c-1", exc_info=True)
     assert logger.kept[-1] == "payment for c-1 failed"  # the handlers still ran

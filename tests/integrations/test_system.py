@@ -225,7 +225,7 @@ def test_public_import_paths() -> None:
     from sentry_lite.integrations.modules import ModulesIntegration
     from sentry_lite.integrations.stdlib import StdlibIntegration
 
-    classes = [
+    classes: list[type[Integration]] = [
         ArgvIntegration, AsyncioIntegration, AtexitIntegration, DedupeIntegration,
         ExcepthookIntegration, LoggingIntegration, ModulesIntegration, StdlibIntegration,
         ThreadingIntegration,

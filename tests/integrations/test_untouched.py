@@ -4,6 +4,7 @@ fresh interpreter, so nothing another test did can hide a change)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 SNAPSHOT = """
 import asyncio.base_events, atexit, concurrent.futures, http.client, json, logging
@@ -44,10 +45,11 @@ print(json.dumps({
 """
 
 
-def run(python, options: str) -> dict:
+def run(python, options: str) -> dict[str, Any]:
     result = python(SNAPSHOT.replace("OPTIONS", options))
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    snapshot: dict[str, Any] = json.loads(result.stdout)
+    return snapshot
 
 
 def test_default_integrations_false_leaves_the_process_untouched(python) -> None:

@@ -390,7 +390,7 @@ def test_timestamps_are_aware_datetimes_as_in_the_official_sdk(sentry_init: Any)
     sentry_init(traces_sample_rate=1.0)
     with sentry_lite.start_transaction(name="t") as tx, tx.start_child(op="a") as span:
         assert span.timestamp is None
-    elapsed = span.timestamp - span.start_timestamp  # type: ignore[operator]
+    elapsed = span.timestamp - span.start_timestamp
     assert isinstance(elapsed, timedelta) and elapsed.total_seconds() >= 0
     assert span.start_timestamp.tzinfo is timezone.utc
     span.timestamp = datetime(2030, 1, 1, tzinfo=timezone.utc)  # settable, as upstream

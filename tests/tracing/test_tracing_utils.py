@@ -150,7 +150,8 @@ def test_baggage_of_a_transaction_and_of_the_options(sentry_init: Any) -> None:
     from_options = Baggage.from_options(scope)
     assert from_options is not None
     context = scope.propagation_context
-    assert Baggage.from_options(scope).sentry_items["trace_id"] == context.trace_id
+    again = Baggage.from_options(scope)  # read after the line above made the context
+    assert again is not None and again.sentry_items["trace_id"] == context.trace_id
 
 
 def test_sentry_trace_parsing_and_header_helpers() -> None:
@@ -230,7 +231,7 @@ def test_propagate_trace_headers_onto_a_request(sentry_init: Any) -> None:
     with sentry_lite.start_transaction(name="job") as tx:
         request = _Request("https://api.example/x")
         propagate_trace_headers(client, request)
-        assert get_current_span() is tx
+        assert get_current_span() is tx and tx is not None
     assert request.headers["sentry-trace"] == tx.to_traceparent()
     assert request.headers["baggage"].startswith("vendor=1,sentry-trace_id=")
 

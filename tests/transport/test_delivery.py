@@ -163,7 +163,7 @@ def test_a_burst_of_two_thousand_captures_arrives_whole(server: LoopbackServer) 
     ids = [sentry_lite.capture_message(f"burst {n}") for n in range(2000)]
     assert _transport()._worker.overflow_size > 0
     server.behave()
-    assert sentry_lite.flush(timeout=60) is not False
+    sentry_lite.flush(timeout=60)  # returns None; what arrived is checked below
     received = [event["event_id"] for event in server.events]
     assert Counter(received) == Counter(ids)  # every one, once
     assert received == ids  # and in the order they were captured

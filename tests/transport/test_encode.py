@@ -6,7 +6,7 @@ import gzip
 import json
 import threading
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,13 +25,16 @@ from sentry_lite.transport._encode import (
     stored_blocks,
 )
 
+if TYPE_CHECKING:
+    from sentry_lite.types import Event
+
 SENT_AT = "2024-05-09T07:35:25.123456Z"
 DSN = "http://public@127.0.0.1:9/1"
 
 
 def event_envelope(n: int = 0, **extra: Any) -> Envelope:
     envelope = Envelope(headers={"event_id": f"{n:032x}", "dsn": DSN, "trace": {"t": n}})
-    envelope.add_event({"event_id": f"{n:032x}", "message": f"event {n} é", **extra})
+    envelope.add_event(cast("Event", {"event_id": f"{n:032x}", "message": f"event {n} é", **extra}))
     return envelope
 
 

@@ -94,7 +94,7 @@ class DjangoIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         try:
-            import django  # type: ignore[import-untyped]
+            import django
         except ImportError as exc:
             raise DidNotEnable(f"Django is not installed: {exc}") from None
         if getattr(django, "VERSION", (0,)) < (3, 2):

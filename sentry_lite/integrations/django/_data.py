@@ -78,7 +78,7 @@ def _unevaluated(value: Any) -> bool:
     wrapped = getattr(value, "__dict__", {}).get("_wrapped", None)
     if wrapped is None:
         return False  # not a lazy object
-    from django.utils.functional import empty  # type: ignore[import-untyped]
+    from django.utils.functional import empty
 
     return wrapped is empty
 

@@ -51,7 +51,7 @@ def get(base: str, path: str) -> None:
 
 def flask_case() -> None:
     from flask import Flask
-    from werkzeug.serving import make_server
+    from werkzeug.serving import ThreadedWSGIServer, make_server
 
     app = Flask("health")
 
@@ -72,6 +72,7 @@ def flask_case() -> None:
         raise RuntimeError("unhandled")
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    assert isinstance(server, ThreadedWSGIServer)
     server.daemon_threads = False  # a graceful stop, as gunicorn's: requests in flight finish
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
