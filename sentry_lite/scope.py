@@ -352,22 +352,24 @@ class Scope(ScopeCompat):
     ) -> Any:
         """A sampled (or not) transaction; ``with`` it to make it the active span. A span of
         another instrumenter than the client's (``instrumenter`` option) is a ``NoOpSpan``."""
-        from sentry_lite.tracing._ops import noop_span, start_transaction
-
         if instrumenter != self.get_client().options.instrumenter:
+            from sentry_lite.tracing._ops import noop_span
+
             return noop_span()
+        from sentry_lite.tracing._ops import start_transaction
 
         return start_transaction(self, transaction, custom_sampling_context, kwargs)
 
     def start_span(self, instrumenter: str = "sentry", **kwargs: Any) -> Any:
         """A child of the active span (or a span outside any transaction)."""
-        from sentry_lite.tracing._ops import noop_span, start_orphan_span
-
         if instrumenter != self.get_client().options.instrumenter:
+            from sentry_lite.tracing._ops import noop_span
+
             return noop_span()
         span = self._span
         if span is not None:
             return span.start_child(**kwargs)
+        from sentry_lite.tracing._ops import start_orphan_span
 
         return start_orphan_span(self, kwargs)
 
