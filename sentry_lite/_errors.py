@@ -9,8 +9,9 @@ import sys
 
 from sentry_lite import _log
 from sentry_lite._event import exceptions as _exceptions
-from sentry_lite._event.frames import FrameBuilder, current_stacktrace_with_meta
+from sentry_lite._event.frames import FrameBuilder, _context, current_stacktrace_with_meta
 from sentry_lite._event.paths import filename_for, paths_for
+from sentry_lite._options import options_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,16 +21,6 @@ if TYPE_CHECKING:
 
     from sentry_lite._options import Options
     from sentry_lite.types import Event, ExcInfo
-
-
-def options_from(client_options: Any) -> Options:
-    """``Options`` from what integrations pass as ``client_options``."""
-    from sentry_lite._options import _DEFAULTS, Options
-
-    if isinstance(client_options, Options):
-        return client_options
-    given = dict(client_options or {})
-    return Options(**{k: v for k, v in given.items() if k in _DEFAULTS})
 
 
 def exc_info_from_error(error: BaseException | ExcInfo) -> ExcInfo:
@@ -162,7 +153,6 @@ def get_lines_from_file(
     module: str | None = None,
 ) -> tuple[list[str], str | None, list[str]]:
     """Five lines before line ``lineno`` (counted from 0), the line, five after."""
-    from sentry_lite._event.frames import _context
     from sentry_lite.consts import DEFAULT_MAX_VALUE_LENGTH
 
     f_globals = {"__loader__": loader, "__name__": module} if loader is not None else None

@@ -286,6 +286,15 @@ def build_options(dsn: str | None = None, kwargs: Mapping[str, Any] | None = Non
     return options
 
 
+def options_from(client_options: Any) -> Options:
+    """``Options`` from what sentry_sdk code passes as ``client_options`` (or a client's options);
+    unknown keys are left out, nothing is validated."""
+    if isinstance(client_options, Options):
+        return client_options
+    given = dict(client_options or {})
+    return Options(**{k: v for k, v in given.items() if k in _DEFAULTS})
+
+
 def _apply_environment(options: Options, given: Mapping[str, Any]) -> None:
     env = os.environ
     if "dsn" not in given and env.get("SENTRY_DSN"):

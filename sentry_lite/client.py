@@ -22,7 +22,7 @@ from sentry_lite._event.scrubber import scrubber_for
 from sentry_lite._event.serializer import serialize_event
 from sentry_lite._ids import new_event_id
 from sentry_lite._merge import apply_scopes, check_in_scopes
-from sentry_lite._options import Options, build_options, warn_inert_options
+from sentry_lite._options import Options, build_options, options_from, warn_inert_options
 from sentry_lite.envelope import Envelope, Item, PayloadRef
 from sentry_lite.transport import make_transport
 
@@ -61,8 +61,6 @@ class NonRecordingClient(BaseClient):
         if options is None or isinstance(options, Options):
             self.options = options or Options()
         else:
-            from sentry_lite._errors import options_from
-
             self.options = options_from(options)
         self.transport: Transport | None = None
         self.integrations: dict[str, Integration] = {}

@@ -353,9 +353,9 @@ class Scope(ScopeCompat):
         """A sampled (or not) transaction; ``with`` it to make it the active span. A span of
         another instrumenter than the client's (``instrumenter`` option) is a ``NoOpSpan``."""
         if instrumenter != self.get_client().options.instrumenter:
-            from sentry_lite.tracing._noop import NoOpSpan
+            from sentry_lite.tracing._ops import noop_span
 
-            return NoOpSpan()
+            return noop_span()
         from sentry_lite.tracing._ops import start_transaction
 
         return start_transaction(self, transaction, custom_sampling_context, kwargs)
@@ -363,9 +363,9 @@ class Scope(ScopeCompat):
     def start_span(self, instrumenter: str = "sentry", **kwargs: Any) -> Any:
         """A child of the active span (or a span outside any transaction)."""
         if instrumenter != self.get_client().options.instrumenter:
-            from sentry_lite.tracing._noop import NoOpSpan
+            from sentry_lite.tracing._ops import noop_span
 
-            return NoOpSpan()
+            return noop_span()
         span = self._span
         if span is not None:
             return span.start_child(**kwargs)
@@ -395,10 +395,9 @@ class Scope(ScopeCompat):
     def get_baggage(self, *args: Any, **kwargs: Any) -> Any:
         """The ``Baggage`` (Sentry's members) for an outgoing request; ``.serialize()`` gives
         the header value."""
-        from sentry_lite.tracing._baggage import Baggage
-        from sentry_lite.tracing._ops import dynamic_sampling_context
+        from sentry_lite.tracing._ops import scope_baggage
 
-        return Baggage(dict(dynamic_sampling_context(self)), "", False)
+        return scope_baggage(self)
 
     def get_dynamic_sampling_context(self) -> dict[str, str] | None:
         from sentry_lite.tracing._ops import dynamic_sampling_context

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 
-from sentry_lite._event.databag import Walker
+from sentry_lite._event.databag import Walker, merge_meta
 from sentry_lite._event.paths import paths_for
 from sentry_lite._event.scrubber import policy_of, scrubber_for
 from sentry_lite.consts import DEFAULT_MAX_VALUE_LENGTH
@@ -217,8 +217,6 @@ def attach_current_stacktrace(event: Event, options: Options) -> None:
     stacktrace, meta = builder.stacktrace(pairs)
     event["threads"] = {"values": [{"stacktrace": stacktrace, "crashed": False, "current": True}]}
     if meta is not None:
-        from sentry_lite._event.databag import merge_meta
-
         merge_meta(event.setdefault("_meta", {}), ("threads", "values", "0", "stacktrace"), meta)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import _thread
 
 from sentry_lite import _log
-from sentry_lite.scope import get_client
+from sentry_lite.scope import get_client, get_current_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -163,7 +163,6 @@ def capture_exc(exc_info: ExcInfo, mechanism: Mechanism, **scope_kwargs: Any) ->
     """Capture ``exc_info`` with ``mechanism`` through the current scope; never raises."""
     try:
         from sentry_lite._event.exceptions import event_from_exception
-        from sentry_lite.scope import get_current_scope
 
         client = get_client()
         event, hint = event_from_exception(exc_info, client.options, mechanism)

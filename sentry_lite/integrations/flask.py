@@ -19,7 +19,14 @@ from __future__ import annotations
 
 import sys
 
-from sentry_lite.integrations import DidNotEnable, Integration, active, on_uninstall, patch
+from sentry_lite.integrations import (
+    DidNotEnable,
+    Integration,
+    active,
+    capture_exc,
+    on_uninstall,
+    patch,
+)
 from sentry_lite.integrations._http_common import (
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
     SOURCE_COMPONENT,
@@ -137,8 +144,6 @@ def _got_request_exception(sender: Any, exception: BaseException, **extra: Any) 
     if state is not None:
         state.capture(exc_info, IDENTIFIER)
     else:
-        from sentry_lite.integrations import capture_exc
-
         capture_exc(exc_info, {"type": IDENTIFIER, "handled": False})
 
 

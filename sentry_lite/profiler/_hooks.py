@@ -12,6 +12,7 @@ from time import perf_counter_ns
 
 from sentry_lite import _log
 from sentry_lite.profiler import continuous_profiler, transaction_profiler
+from sentry_lite.tracing import _ops
 from sentry_lite.tracing._span import _profiled
 
 TYPE_CHECKING = False
@@ -28,6 +29,10 @@ def profile_transaction(tx: Transaction, sampling_context: Any, client: Any) -> 
         _profile_transaction(tx, sampling_context, client)
     except Exception:  # the transaction goes on without a profile
         _log.log(client.options.debug, "error", "could not profile a transaction", exc_info=True)
+
+
+# Tracing sits below the profiler: it calls this hook for each sampled transaction.
+_ops.profile_hooks[:] = [profile_transaction]
 
 
 def _profile_transaction(tx: Transaction, sampling_context: Any, client: Any) -> None:

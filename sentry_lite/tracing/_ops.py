@@ -5,6 +5,9 @@ does not load spans.
 
 from __future__ import annotations
 
+from sentry_lite.scope import get_client
+from sentry_lite.tracing._baggage import Baggage
+from sentry_lite.tracing._continue import normalize_incoming_data
 from sentry_lite.tracing._dsc import build_dsc, same_org
 from sentry_lite.tracing._headers import (
     BAGGAGE_HEADER,
@@ -14,6 +17,7 @@ from sentry_lite.tracing._headers import (
     parse_baggage,
     parse_sentry_trace,
 )
+from sentry_lite.tracing._noop import NoOpSpan
 from sentry_lite.tracing._propagation import PropagationContext
 from sentry_lite.tracing._sampling import (
     decide,
@@ -27,11 +31,16 @@ from sentry_lite.tracing._transaction import Transaction
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     from sentry_lite.scope import Scope
     from sentry_lite.types import Event
+
+
+# The profiler (a layer above, loaded at init() when a profiling option is set) puts its
+# per-transaction hook here when it loads.
+profile_hooks: list[Callable[[Transaction, Any, Any], None]] = []
 
 
 def _tracing_enabled(client: Any) -> bool:
@@ -84,13 +93,11 @@ def start_transaction(
         client.log_debug(decision.problem)
     transaction.sampled = decision.sampled
     transaction.sample_rate = decision.sample_rate
-    if transaction.sampled and (options.profiles_sample_rate is not None
+    if transaction.sampled and profile_hooks and (options.profiles_sample_rate is not None
                                 or options.profiles_sampler is not None
                                 or options.profile_session_sample_rate is not None
                                 or "profiles_sample_rate" in options._experiments):
-        from sentry_lite.profiler._hooks import profile_transaction  # profiling is set up
-
-        profile_transaction(transaction, sampling_context, client)
+        profile_hooks[0](transaction, sampling_context, client)
     return transaction
 
 
@@ -260,3 +267,36 @@ __all__ = [
     "start_transaction",
     "traceparent",
 ]
+
+
+# -- the sentry_sdk API of Scope and PropagationContext (both below this layer) ---------
+
+
+def noop_span() -> NoOpSpan:
+    """The span of an instrumenter other than the client's: records nothing."""
+    return NoOpSpan()
+
+
+def scope_baggage(scope: Scope) -> Baggage:
+    """The ``Baggage`` (Sentry's members) for an outgoing request from ``scope``."""
+    return Baggage(dict(dynamic_sampling_context(scope)), "", False)
+
+
+def context_from_incoming(incoming_data: dict[str, Any]) -> PropagationContext | None:
+    """The propagation context of the trace in incoming headers (None without one)."""
+    client = get_client()
+    options = client.options if client.is_active() else None
+    return incoming_context(normalize_incoming_data(incoming_data), options, client.parsed_dsn)
+
+
+def frozen_baggage(dsc: dict[str, str]) -> Baggage:
+    """An incoming DSC as a frozen ``Baggage``."""
+    return Baggage(dsc, "", False)
+
+
+def context_baggage(context: PropagationContext) -> Baggage:
+    """The ``Baggage`` of ``context``'s trace, for the current client's options."""
+    client = get_client()
+    options = client.options if client.is_active() else None
+    dsc = context.get_dynamic_sampling_context(options, client.parsed_dsn)
+    return Baggage(dict(dsc), "", False)

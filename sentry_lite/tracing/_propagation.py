@@ -87,14 +87,9 @@ class PropagationContext:
     @classmethod
     def from_incoming_data(cls, incoming_data: dict[str, Any]) -> PropagationContext:
         """The context of the trace in incoming headers (a fresh one when there is none)."""
-        from sentry_lite.scope import get_client
-        from sentry_lite.tracing._continue import normalize_incoming_data
-        from sentry_lite.tracing._ops import incoming_context
+        from sentry_lite.tracing._ops import context_from_incoming
 
-        client = get_client()
-        options = client.options if client.is_active() else None
-        data = normalize_incoming_data(incoming_data)
-        context = incoming_context(data, options, client.parsed_dsn)
+        context = context_from_incoming(incoming_data)
         return context if context is not None else cls()
 
     @property
@@ -103,9 +98,9 @@ class PropagationContext:
         dsc = self.dynamic_sampling_context
         if dsc is None:
             return None
-        from sentry_lite.tracing._baggage import Baggage
+        from sentry_lite.tracing._ops import frozen_baggage
 
-        return Baggage(dsc, "", False)
+        return frozen_baggage(dsc)
 
     @baggage.setter
     def baggage(self, value: Any) -> None:
@@ -118,13 +113,9 @@ class PropagationContext:
 
     def get_baggage(self) -> Any:
         """This trace's ``Baggage``: its DSC, for the current client's options."""
-        from sentry_lite.scope import get_client
-        from sentry_lite.tracing._baggage import Baggage
+        from sentry_lite.tracing._ops import context_baggage
 
-        client = get_client()
-        options = client.options if client.is_active() else None
-        dsc = self.get_dynamic_sampling_context(options, client.parsed_dsn)
-        return Baggage(dict(dsc), "", False)
+        return context_baggage(self)
 
     def iter_headers(self) -> Iterator[tuple[str, str]]:
         """``sentry-trace`` and ``baggage`` for a request made in this trace."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from time import perf_counter, time
 
-from sentry_lite._ids import new_span_id
+from sentry_lite._ids import new_span_id, new_trace_id
 from sentry_lite.tracing._span_compat import SpanCompat
 from sentry_lite.tracing._status import SPANSTATUS, http_status_to_span_status
 
@@ -114,8 +114,6 @@ class Span(SpanCompat):
         name: str | None = None,
     ) -> None:
         if trace_id is None:
-            from sentry_lite._ids import new_trace_id
-
             trace_id = new_trace_id()
         self._setup(trace_id, parent_span_id, sampled, containing_transaction, op,
                     description if description is not None else name, origin)
