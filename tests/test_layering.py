@@ -30,6 +30,7 @@ imports inside functions instead: their direction, needless reloads and cycles.
 from __future__ import annotations
 
 import ast
+from collections.abc import Collection
 from pathlib import Path
 from typing import NamedTuple
 
@@ -200,8 +201,8 @@ def imports_in(source: str, known: set[str] | dict[str, Path] = MODULES) -> list
 
     def visit(node: ast.AST, lazy: bool) -> None:
         if isinstance(node, ast.If) and _is_type_checking(node):
-            for child in node.orelse:
-                visit(child, lazy)
+            for branch in node.orelse:
+                visit(branch, lazy)
             return
         lazy = lazy or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         if isinstance(node, ast.Import):
@@ -234,7 +235,7 @@ def reloads(module: str, imports: list[Import]) -> list[str]:
             for i in imports if i.lazy and i.target in top]
 
 
-def _resolve(target: str, known: set[str] | dict[str, Path]) -> str | None:
+def _resolve(target: str, known: Collection[str]) -> str | None:
     while target and target not in known:
         target = target.rpartition(".")[0]
     return target or None

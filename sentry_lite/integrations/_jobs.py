@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from sentry_lite._blocks import isolation_scope
-from sentry_lite.integrations import _debug
+from sentry_lite.integrations import _debug, on_uninstall
 from sentry_lite.scope import get_current_scope
 
 TYPE_CHECKING = False
@@ -115,7 +115,6 @@ def quiet_loggers(identifier: str, names: tuple[str, ...]) -> None:
     """Ignore the loggers ``names`` in the logging integration until ``identifier`` is
     uninstalled."""
     from sentry_lite.integrations import logging as logging_integration
-    from sentry_lite.integrations import on_uninstall
 
     added = [name for name in names if name not in logging_integration._ignored]
     for name in added:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from contextvars import ContextVar
 
-from sentry_lite.integrations import DidNotEnable, Integration, active, patch
+from sentry_lite.integrations import DidNotEnable, Integration, active, on_uninstall, patch
 from sentry_lite.integrations._http_common import (
     RAW,
     SOURCE_COMPONENT,
@@ -91,7 +91,6 @@ class AioHttpIntegration(Integration):
         version = parse_version(AIOHTTP_VERSION)
         if version is not None and version < MIN_VERSION:
             raise DidNotEnable(f"aiohttp {AIOHTTP_VERSION} is too old (3.4 or later needed)")
-        from sentry_lite.integrations import on_uninstall
         from sentry_lite.integrations._aiohttp_client import patch_client_session
         from sentry_lite.integrations.logging import ignore_logger, unignore_logger
 

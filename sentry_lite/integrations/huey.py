@@ -54,7 +54,7 @@ class HueyIntegration(Integration):
     @staticmethod
     def setup_once() -> None:
         try:
-            from huey.api import Huey  # type: ignore[import-untyped]
+            from huey.api import Huey
         except ImportError as exc:
             raise DidNotEnable(f"huey is not installed ({exc})") from None
         patch(IDENTIFIER, Huey, "enqueue", _enqueuing(Huey.enqueue))
@@ -125,7 +125,7 @@ def _capturing(execute: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _on_failure(exc: Exception) -> None:
-    from huey.exceptions import (  # type: ignore[import-untyped]
+    from huey.exceptions import (
         CancelExecution,
         RateLimitExceeded,
         RetryTask,

@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import sys
 
-from sentry_lite.integrations import DidNotEnable, Integration, active, capture_exc, patch
+from sentry_lite.integrations import (
+    DidNotEnable,
+    Integration,
+    active,
+    capture_exc,
+    on_uninstall,
+    patch,
+)
 from sentry_lite.integrations._http_common import (
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
     SOURCE_COMPONENT,
@@ -73,7 +80,6 @@ class QuartIntegration(Integration):
         except ImportError as exc:
             raise DidNotEnable(f"Quart is not installed: {exc}") from None
         _patch_call(Quart)
-        from sentry_lite.integrations import on_uninstall
 
         for signal, receiver in (
             (signals.request_started, _started),

@@ -20,7 +20,14 @@ client's address and ``user.is_authenticated`` when the handler's ``current_user
 
 from __future__ import annotations
 
-from sentry_lite.integrations import DidNotEnable, Integration, active, on_uninstall, patch
+from sentry_lite.integrations import (
+    DidNotEnable,
+    Integration,
+    active,
+    capture_exc,
+    on_uninstall,
+    patch,
+)
 from sentry_lite.integrations._http_common import (
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
     SOURCE_COMPONENT,
@@ -174,8 +181,6 @@ def _capture(handler: Any, exc_info: ExcInfo) -> None:
     if state is not None:
         state.capture(exc_info)
     else:
-        from sentry_lite.integrations import capture_exc
-
         capture_exc(exc_info, {"type": IDENTIFIER, "handled": False})
 
 

@@ -20,7 +20,8 @@ def serve(app: Any, lifespan: str = "off") -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan=lifespan, log_level="critical", access_log=False)
+    config = uvicorn.Config(app, lifespan=lifespan,  # type: ignore[arg-type]  # a str option
+                            log_level="critical", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="test-uvicorn", daemon=True

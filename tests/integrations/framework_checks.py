@@ -3,7 +3,7 @@ each event carrying only its own scope; personal data only with ``send_default_p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from wsgi_helpers import concurrently, delivered, raw_bytes, request
 
@@ -61,7 +61,7 @@ def check_trace_continued(server: Any, origin: str, name: str, source: str) -> d
     (envelope,) = [e for e in server.envelopes if any(i.type == "transaction" for i in e.items)]
     headers = envelope.headers["trace"]
     assert (headers["trace_id"], headers.get("environment")) == (TRACE_ID, "staging")
-    return tx
+    return cast("dict[str, Any]", tx)
 
 
 def check_no_pii(server: Any, marker: bytes) -> None:
@@ -82,4 +82,4 @@ def check_pii(server: Any) -> dict[str, Any]:
     (event,) = server.events
     assert event["request"]["cookies"] == {"session": "[Filtered]", "theme": "COOKIEVALUE"}
     assert event["user"]["ip_address"] == "203.0.113.77"
-    return event
+    return cast("dict[str, Any]", event)

@@ -57,7 +57,8 @@ def run(redis_socket: str, enqueue: Any) -> list[Any]:
         pool = ArqRedis(unix_socket_path=redis_socket)
         await pool.flushall()
         jobs = await enqueue(pool)
-        worker = Worker(functions=[func(f, name=f.__name__) for f in FUNCTIONS],
+        worker = Worker(functions=[func(f, name=f.__name__)  # type: ignore[arg-type]  # coroutines
+                                   for f in FUNCTIONS],
                         redis_pool=pool, burst=True, poll_delay=0.01, handle_signals=False)
         await worker.main()
         await pool.aclose()

@@ -14,7 +14,7 @@ chalice = pytest.importorskip("chalice")
 pytest.importorskip("awslambdaric")
 
 from awslambdaric.lambda_context import LambdaContext  # noqa: E402
-from chalice import BadRequestError, Chalice  # noqa: E402
+from chalice.app import BadRequestError, Chalice  # noqa: E402
 
 import sentry_lite  # noqa: E402
 from sentry_lite.integrations.aws_lambda import AwsLambdaIntegration, wrap_handler  # noqa: E402

@@ -15,7 +15,7 @@ import sentry_lite  # noqa: E402
 from sentry_lite.integrations.graphene import GrapheneIntegration  # noqa: E402
 
 
-class Query(graphene.ObjectType):  # type: ignore[misc]
+class Query(graphene.ObjectType):  # type: ignore[misc,name-defined]  # graphene is Any here
     hello = graphene.String(name=graphene.String(default_value="world"))
     broken = graphene.String()
 
@@ -26,7 +26,7 @@ class Query(graphene.ObjectType):  # type: ignore[misc]
         raise ValueError("the resolver failed")
 
 
-class Rename(graphene.Mutation):  # type: ignore[misc]
+class Rename(graphene.Mutation):  # type: ignore[misc,name-defined]  # graphene is Any here
     class Arguments:
         name = graphene.String()
 
@@ -36,7 +36,7 @@ class Rename(graphene.Mutation):  # type: ignore[misc]
         return Rename(ok=True)
 
 
-class Mutation(graphene.ObjectType):  # type: ignore[misc]
+class Mutation(graphene.ObjectType):  # type: ignore[misc,name-defined]  # graphene is Any here
     rename = Rename.Field()
 
 

@@ -31,7 +31,7 @@ TOOK = datetime.timedelta(milliseconds=2)
 
 def tracer_of_a_new_client() -> CommandTracer:
     """The listener a MongoClient made now reports to (no server needed: connect=False)."""
-    client = pymongo.MongoClient(f"mongodb://{PEER[0]}:{PEER[1]}", connect=False)
+    client: Any = pymongo.MongoClient(f"mongodb://{PEER[0]}:{PEER[1]}", connect=False)
     try:
         (tracer,) = [x for x in client.options.event_listeners if isinstance(x, CommandTracer)]
     finally:
@@ -175,7 +175,7 @@ def test_against_a_real_server(
     sentry_init: Any, mongod: str, sentry_transactions: list[Any]
 ) -> None:
     sentry_init(traces_sample_rate=1.0)
-    client = pymongo.MongoClient(mongod)
+    client: Any = pymongo.MongoClient(mongod)
     try:
         with sentry_lite.start_transaction(name="caller"):
             client.app.users.insert_one({"name": "Ann"})

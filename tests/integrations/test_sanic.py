@@ -45,7 +45,7 @@ class Boom(Exception):
     pass
 
 
-def make_app() -> Sanic:
+def make_app() -> Sanic:  # type: ignore[type-arg]  # the default app types
     app = Sanic(f"sl_sanic_{next(_names)}")  # Sanic keeps a registry of app names
 
     @app.get("/items/<item_id:int>")

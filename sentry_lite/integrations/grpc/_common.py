@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sentry_lite.integrations import active, capture_exc
 from sentry_lite.integrations.grpc.consts import SPAN_ORIGIN
-from sentry_lite.scope import get_client
+from sentry_lite.scope import get_client, get_current_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ def span_status(code: Any) -> str | None:
 
 def propagation_headers() -> list[tuple[str, str]]:
     """``sentry-trace`` / ``baggage`` for the active span (or the scope's trace)."""
-    from sentry_lite.scope import get_current_scope
 
     client = get_client()
     if not client.is_active() or not client.options.propagate_traces:
