@@ -48,7 +48,8 @@ def entry_point(request: Any) -> str:
 
 def make_request(query: str, headers: dict[str, str] | None = None) -> Any:
     builder = EnvironBuilder(method="POST", path="/", query_string=query,
-                             headers=list((headers or {}).items()), data=b'{"card": "4111"}', content_type="application/json")
+                             headers=list((headers or {}).items()), data=b'{"card": "4111"}',
+                             content_type="application/json")
     return flask.Request(builder.get_environ())
 
 
