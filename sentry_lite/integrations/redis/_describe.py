@@ -86,7 +86,8 @@ def connection_data(client: Any) -> dict[str, Any]:
 def cluster_connection_data(client: Any) -> dict[str, Any]:
     """As :func:`connection_data`, from a cluster client's (or pipeline's) default node."""
     data: dict[str, Any] = {"db.system": "redis", "db.driver.name": "redis-py"}
-    owner = getattr(client, "cluster_client", None) or client  # an asyncio cluster pipeline
+    # an asyncio cluster pipeline holds its cluster as cluster_client (redis-py 6+) or _client
+    owner = getattr(client, "cluster_client", None) or getattr(client, "_client", None) or client
     try:
         node = owner.get_default_node()
     except Exception:
