@@ -50,14 +50,21 @@ class ContinuousProfile:
 class ProfileChunk:
     """Up to a minute of samples, sent as one ``profile_chunk`` item."""
 
-    def __init__(self) -> None:
+    def __init__(self, live_names: dict[int, str] | None = None) -> None:
         self.chunk_id = new_event_id()
         self.recording = Recording(MAX_CHUNK_ENTRIES)
         self.started_ns = perf_counter_ns()
         self.epoch_base = time() - self.started_ns / 1e9
+        self._live_names = live_names if live_names is not None else {}
+        # the name each thread had when this chunk first saw it: a thread id is reused once
+        # its thread ends, and the sampler's table then names the new thread
         self.thread_names: dict[int, str] = {}
 
     def write(self, ts: int, sample: Any) -> bool:
+        names = self.thread_names
+        for tid in sample[::2]:  # (thread id, stack) pairs
+            if tid not in names:
+                names[tid] = self._live_names.get(tid, str(tid))
         return self.recording.add(ts, sample)
 
     def to_json(self, profiler_id: str, options: Any, sdk_info: Any) -> dict[str, Any]:
@@ -145,7 +152,7 @@ class ContinuousScheduler:
 
     def reset_buffer(self) -> None:
         self._profiler_id = new_event_id()
-        self.chunk = ProfileChunk()
+        self.chunk = ProfileChunk(self.sampler.thread_names)
 
     def teardown(self) -> None:
         """Stop the session and send what the current chunk holds."""
@@ -175,7 +182,7 @@ class ContinuousScheduler:
                 return
             full = ts - chunk.started_ns >= PROFILE_BUFFER_SECONDS * 1_000_000_000
             if full or not chunk.write(ts, sample):
-                self.chunk = ProfileChunk()
+                self.chunk = ProfileChunk(self.sampler.thread_names)
                 self.chunk.write(ts, sample)
             else:
                 chunk = None
@@ -186,7 +193,6 @@ class ContinuousScheduler:
         if not chunk.recording.times or self._profiler_id is None:
             return
         try:
-            chunk.thread_names = self.sampler.thread_names
             payload = chunk.to_json(self._profiler_id, self.options, self.sdk_info)
             envelope = Envelope()
             envelope.add_item(Item(PayloadRef(json=payload), type="profile_chunk",
