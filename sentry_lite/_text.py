@@ -75,12 +75,11 @@ def format_timestamp(value: datetime) -> str:
 
 def datetime_from_isoformat(value: str) -> datetime:
     """An aware datetime from an ISO 8601 text (``Z`` or an offset; naive means UTC)."""
-    from datetime import datetime, timezone
+    from datetime import timezone
 
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
+    from sentry_lite._event.breadcrumbs import from_iso8601
+
+    parsed = from_iso8601(value)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 

@@ -24,6 +24,7 @@ from sentry_lite.consts import DEFAULT_MAX_VALUE_LENGTH
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
     from typing import Any
 
     from sentry_lite._options import Options
@@ -74,15 +75,26 @@ def _parse_time(text: str) -> float:
         return epoch_seconds(float(text))
     except ValueError:
         pass
-    from datetime import datetime, timezone
+    from datetime import timezone
+
+    parsed = from_iso8601(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return epoch_seconds(parsed)
+
+
+def from_iso8601(text: str) -> datetime:
+    """``datetime.fromisoformat`` as 3.11 reads ISO 8601, on 3.10 too: a ``Z`` suffix and any
+    number of fraction digits. Raises ``ValueError`` for what is not a date-time."""
+    import re
+    from datetime import datetime
 
     text = text.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return epoch_seconds(parsed)
+    text = re.sub(r"(T\d\d:\d\d:\d\d)\.(\d+)", lambda m: f"{m[1]}.{(m[2] + '000000')[:6]}", text,
+                  count=1)
+    return datetime.fromisoformat(text)
 
 
 def _rfc3339(text: str) -> str | None:
@@ -94,12 +106,10 @@ def _rfc3339(text: str) -> str | None:
     text = text.strip()
     if not text or text[0] not in "0123456789" or "-" not in text[:8]:
         return None
-    from datetime import datetime, timezone
+    from datetime import timezone
 
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        parsed = datetime.fromisoformat(text).astimezone(timezone.utc)
+        parsed = from_iso8601(text).astimezone(timezone.utc)
     except (ValueError, OverflowError, OSError):
         return None
     return parsed.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -58,14 +58,35 @@ class Frame:
         return f"<Frame {self.function} {self.abs_path}:{self.lineno}>"
 
 
-def _code_info(code: CodeType, f_globals: dict[str, Any]) -> tuple[str, str | None, str, str]:
-    module = f_globals.get("__name__")
+def get_frame_name(frame: FrameType) -> str:
+    """The function's qualified name (``Class.method``): ``co_qualname`` on 3.11+; before, the
+    class is found from the frame's ``self`` or ``cls``, as the official SDK does."""
+    code = frame.f_code
+    qualname = getattr(code, "co_qualname", None)
+    if qualname is not None:
+        return str(qualname)
+    name = code.co_name
+    first = code.co_varnames[0] if code.co_argcount and code.co_varnames else None
+    if first in ("self", "cls"):
+        try:
+            owner = frame.f_locals.get(first)
+            klass = owner if first == "cls" and isinstance(owner, type) else type(owner)
+            for base in klass.__mro__:
+                if name in base.__dict__:
+                    return f"{base.__name__}.{name}"
+        except Exception:
+            pass
+    return name
+
+
+def _code_info(frame: FrameType) -> tuple[str, str | None, str, str]:
+    code = frame.f_code
+    module = frame.f_globals.get("__name__")
     if not isinstance(module, str):
         module = None
     raw = code.co_filename or "<unknown>"
     abs_path = raw if raw.startswith("<") else os.path.abspath(raw)
-    name = getattr(code, "co_qualname", code.co_name)
-    return name, module, filename_for(module, abs_path), abs_path
+    return get_frame_name(frame), module, filename_for(module, abs_path), abs_path
 
 
 def gevent_patched() -> bool:
@@ -271,7 +292,7 @@ class Sampler:
         code = frame.f_code
         entry = self._codes.get(id(code))
         if entry is None or entry[0] is not code:
-            entry = (code, _code_info(code, frame.f_globals), {})
+            entry = (code, _code_info(frame), {})
             self._codes[id(code)] = entry
         record = entry[2].get(line)
         if record is None:

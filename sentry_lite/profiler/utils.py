@@ -10,7 +10,11 @@ from __future__ import annotations
 import os
 
 from sentry_lite._event.paths import filename_for
-from sentry_lite.profiler._sampler import DEFAULT_SAMPLING_FREQUENCY, MAX_STACK_DEPTH
+from sentry_lite.profiler._sampler import (
+    DEFAULT_SAMPLING_FREQUENCY,
+    MAX_STACK_DEPTH,
+    get_frame_name,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,12 +22,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     FrameId = tuple[str, int, str]
-
-
-def get_frame_name(frame: FrameType) -> str:
-    """The function's qualified name (``Class.method``)."""
-    code = frame.f_code
-    return str(getattr(code, "co_qualname", code.co_name))
 
 
 def frame_id(raw_frame: FrameType) -> FrameId:
