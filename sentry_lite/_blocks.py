@@ -7,14 +7,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 
-from sentry_lite.scope import (
-    _current_get,
-    _current_var,
-    _isolation_get,
-    _isolation_var,
-    get_current_scope,
-    get_isolation_scope,
-)
+from sentry_lite._scope_vars import _current_var, _isolation_var
+from sentry_lite.scope import _current_get, _isolation_get, get_current_scope, get_isolation_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

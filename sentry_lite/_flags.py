@@ -25,14 +25,14 @@ class FlagBuffer:
             raise ValueError(f"a flag buffer holds at least one flag, got {capacity!r}")
         self.capacity = capacity
         self.lock = threading.Lock()
-        self._flags: dict[str, bool] = {}
+        self._evaluations: dict[str, bool] = {}
 
     def set(self, flag: str, result: bool) -> None:
         """Record ``flag`` = ``result`` as the newest evaluation."""
         if isinstance(result, FlagBuffer):
             raise ValueError("a FlagBuffer cannot be stored in a FlagBuffer")
         with self.lock:
-            flags = self._flags
+            flags = self._evaluations
             flags.pop(flag, None)
             if len(flags) >= self.capacity:
                 del flags[next(iter(flags))]
@@ -41,16 +41,16 @@ class FlagBuffer:
     def get(self) -> list[dict[str, Any]]:
         """The evaluations as the event carries them, oldest first."""
         with self.lock:
-            return [{"flag": flag, "result": result} for flag, result in self._flags.items()]
+            return [{"flag": flag, "result": result} for flag, result in self._evaluations.items()]
 
     def clear(self) -> None:
         with self.lock:
-            self._flags = {}
+            self._evaluations = {}
 
     def copy(self) -> FlagBuffer:
         new = FlagBuffer(self.capacity)
         with self.lock:
-            new._flags = self._flags.copy()
+            new._evaluations = self._evaluations.copy()
         return new
 
     def __copy__(self) -> FlagBuffer:
@@ -60,10 +60,10 @@ class FlagBuffer:
         return self.copy()
 
     def __len__(self) -> int:
-        return len(self._flags)
+        return len(self._evaluations)
 
     def __repr__(self) -> str:
-        return f"<FlagBuffer {len(self._flags)}/{self.capacity}>"
+        return f"<FlagBuffer {len(self._evaluations)}/{self.capacity}>"
 
 
 def merged_flags(buffers: Iterable[FlagBuffer | None]) -> list[dict[str, Any]]:

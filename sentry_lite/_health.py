@@ -53,13 +53,13 @@ def start_session(scope: Scope, session_mode: str = "application") -> None:
         _request_session(scope.client, scope)
         return
     try:
-        scope._session = _new_session(scope.client, scope, session_mode)
+        scope._swap_session(_new_session(scope.client, scope, session_mode))
     except Exception:
         scope.client.log_error("could not start a session")
 
 
 def end_session(scope: Scope) -> None:
-    session, scope._session = scope._session, None
+    session = scope._swap_session(None)
     if session is None:
         return
     client = scope.client
@@ -123,7 +123,7 @@ def begin_request(client: Any, isolation: Scope) -> None:
 def _request_session(client: Any, scope: Scope) -> None:
     release = release_of(client) if client.is_active() else None
     if release:
-        scope._session = Session._for_request(release, client.options.environment, "request")
+        scope._swap_session(Session._for_request(release, client.options.environment, "request"))
 
 
 def end_request(client: Any, isolation: Scope) -> None:
@@ -131,7 +131,7 @@ def end_request(client: Any, isolation: Scope) -> None:
     session = isolation._session
     if session is None or session.session_mode != "request":
         return
-    isolation._session = None
+    isolation._swap_session(None)
     if session.status == "ok":  # what close() does; the end time is not part of aggregates
         session.status = "exited"
     capture = getattr(client, "capture_session", None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sentry_lite.scope import _global_processors
+from sentry_lite._scope_vars import _global_processors
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

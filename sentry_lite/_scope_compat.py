@@ -8,21 +8,23 @@ that a write replaces (copy on write), so forking costs one store.
 
 from __future__ import annotations
 
+from sentry_lite._scope_vars import _current_var, _global, _global_processors, _isolation_var
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
+    from sentry_lite._flags import FlagBuffer
     from sentry_lite.scope import Scope
     from sentry_lite.types import Event, Hint
 
 class ScopeCompat:
     """Methods of the official ``Scope`` that sentry_lite's core does not need itself."""
 
-    __slots__ = ()
-
     if TYPE_CHECKING:
         _compat: dict[str, Any]
+        _flags: FlagBuffer | None
         _contexts: dict[str, dict[str, Any]]
         _user: dict[str, Any] | None
         _span: Any
@@ -33,39 +35,36 @@ class ScopeCompat:
         @property
         def client(self) -> Any: ...
 
+        @staticmethod
+        def get_current_scope() -> Scope: ...
+
         def get_trace_context(self) -> dict[str, Any]: ...
 
         def iter_trace_propagation_headers(
             self, *args: Any, **kwargs: Any
         ) -> Iterator[tuple[str, str]]: ...
+    else:
+        __slots__ = ()  # the fields are Scope's slots
 
     # -- scope setters and processors ----------------------------------------------
 
     @staticmethod
     def set_current_scope(new_current_scope: Scope) -> None:
         """Make ``new_current_scope`` the current scope of this context (no restore)."""
-        from sentry_lite.scope import _current_var
-
         _current_var.set(new_current_scope)
 
     @staticmethod
     def set_isolation_scope(new_isolation_scope: Scope) -> None:
         """Make ``new_isolation_scope`` the isolation scope of this context (no restore)."""
-        from sentry_lite.scope import _isolation_var
-
         _isolation_var.set(new_isolation_scope)
 
     @classmethod
     def set_custom_sampling_context(cls, custom_sampling_context: dict[str, Any]) -> None:
         """Extra values for ``traces_sampler``'s sampling context in this trace."""
-        from sentry_lite.scope import get_current_scope
-
-        context = get_current_scope().get_active_propagation_context()
+        context = cls.get_current_scope().get_active_propagation_context()
         context.custom_sampling_context = dict(custom_sampling_context)
 
     def _processors(self, attribute: str) -> list[Any]:
-        from sentry_lite.scope import _current_var, _global, _global_processors, _isolation_var
-
         found: list[Any] = list(_global_processors) if attribute == "_event_processors" else []
         for scope in (_global[0] if _global else None, _isolation_var.get(), _current_var.get()):
             if scope is not None:
@@ -122,9 +121,20 @@ class ScopeCompat:
 
     # -- feature flags, attributes, AI conversation, profile ----------------------
 
+    @property
+    def flags(self) -> FlagBuffer:
+        """The feature-flag evaluations recorded on this scope (see ``feature_flags``)."""
+        if self._flags is None:
+            from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
+
+            client = self.client
+            experiments = getattr(client.options, "_experiments", None) or {}
+            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
+        return self._flags
+
     def _set_compat(self, key: str, value: Any) -> None:
         # replaced, not changed: forks share it (the slot is Scope's)
-        self._compat = {**self._compat, key: value}  # type: ignore[misc]
+        self._compat = {**self._compat, key: value}
 
     def set_attribute(self, attribute: str, value: Any) -> None:
         """An attribute that logs and metrics captured under this scope carry."""

@@ -5,8 +5,6 @@ Setters write the isolation scope; captures go through the current scope.
 
 from __future__ import annotations
 
-import time
-
 from sentry_lite._blocks import (
     configure_scope,
     isolation_scope,
@@ -15,19 +13,14 @@ from sentry_lite._blocks import (
     use_isolation_scope,
     use_scope,
 )
+from sentry_lite._scope_vars import _current_var, _isolation_var
 from sentry_lite.scope import (
     Scope,
-    _current_var,
-    _global,
-    _isolation_var,
-    _scoped_clients,
     get_client,
     get_current_scope,
     get_global_scope,
     get_isolation_scope,
 )
-
-_time = time.time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -126,22 +119,7 @@ def add_breadcrumb(
         kwargs = {**crumb, **kwargs} if kwargs else dict(crumb)
     elif not kwargs:
         return
-    scope = _isolation_get() or get_isolation_scope()
-    # The common case, inline (the hottest call of all): one client bound to the global
-    # scope, no before_breadcrumb, the scope's own buffer. Scope._add_crumb does the rest.
-    client = scope._client
-    if client is None and _global and not _scoped_clients[0]:
-        client = _global[0]._client
-        if client is not None and client.recording and not scope._crumbs_shared:
-            options = client.options
-            crumbs = scope._breadcrumbs
-            if options.before_breadcrumb is None and crumbs.maxlen == options.max_breadcrumbs:
-                if "timestamp" not in kwargs:
-                    kwargs["timestamp"] = _time()
-                crumbs.append(kwargs)  # type: ignore[arg-type]
-                scope._unprepared += 1
-                return
-    scope._add_crumb(kwargs, hint)
+    (_isolation_get() or get_isolation_scope())._add_crumb(kwargs, hint)
 
 
 def add_attachment(

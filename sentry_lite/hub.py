@@ -18,10 +18,9 @@ import warnings
 from contextvars import ContextVar
 
 from sentry_lite._blocks import new_scope
+from sentry_lite._scope_vars import _current_var, _isolation_var
 from sentry_lite.scope import (
     Scope,
-    _current_var,
-    _isolation_var,
     get_client,
     get_current_scope,
     get_global_scope,

@@ -11,16 +11,23 @@ An event merges global, isolation, current and then an explicit scope, later win
 from __future__ import annotations
 
 from collections import deque
-from contextvars import ContextVar
-from time import time
 
 from sentry_lite._scope_compat import ScopeCompat
+from sentry_lite._scope_events import ScopeEvents
+from sentry_lite._scope_trace import ScopeTracing
+from sentry_lite._scope_vars import (
+    _current_var,
+    _global,
+    _global_processors,
+    _isolation_var,
+    _scoped_clients,
+)
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
 from sentry_lite.tracing._propagation import PropagationContext
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Mapping
     from typing import Any, TypeAlias
 
     from sentry_lite._flags import FlagBuffer
@@ -35,30 +42,19 @@ if TYPE_CHECKING:
     from sentry_lite.session import Session
     from sentry_lite.types import (
         Breadcrumb,
-        BreadcrumbHint,
         ErrorProcessor,
-        Event,
         EventProcessor,
-        ExcInfo,
-        Hint,
         LogLevelStr,
     )
 
     AnyClient: TypeAlias = Client | NonRecordingClient
 
-_isolation_var: ContextVar[Scope | None] = ContextVar("sentry_lite_isolation", default=None)
-_current_var: ContextVar[Scope | None] = ContextVar("sentry_lite_current", default=None)
 _isolation_get = _isolation_var.get
 _current_get = _current_var.get
-_global: list[Scope] = []
-# How many non-global scopes ever had a client bound; while none did, get_client() only
-# looks at the global scope.
-_scoped_clients = [0]  # zero or one element; a list so tests can reset it in place
-_global_processors: list[EventProcessor] = []
 global_event_processors = _global_processors  # the official SDK's name for the same list
 
 
-class Scope(ScopeCompat):
+class Scope(ScopeEvents, ScopeTracing, ScopeCompat):
     """A bag of event data: user, tags, extras, contexts, breadcrumbs, processors..."""
 
     __slots__ = (
@@ -250,14 +246,10 @@ class Scope(ScopeCompat):
 
     def set_transaction_name(self, name: str, source: str | None = None) -> None:
         """Name the transaction events of this scope belong to (and the active one)."""
-        self._transaction = name
-        if source:
-            self._transaction_info = {**self._transaction_info, "source": source}
+        self._set_transaction(name, source)
         transaction = getattr(self._span, "containing_transaction", None)
         if transaction is not None:
-            transaction.name = name
-            if source:
-                transaction.source = source
+            transaction.set_name(name, source)
 
     @property
     def transaction(self) -> Any:
@@ -277,231 +269,22 @@ class Scope(ScopeCompat):
     def span(self, span: Any) -> None:
         self._span = span
 
-    @property
-    def flags(self) -> FlagBuffer:
-        """The feature-flag evaluations recorded on this scope (see ``feature_flags``)."""
-        if self._flags is None:
-            from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
+    # -- the changes other layers make ---------------------------------------------
+    # Tracing, the integrations and release health change a scope through these (and the
+    # public setters), never by writing its fields: tests/test_scope_ownership.py checks it.
 
-            client = self._client or get_client()
-            experiments = getattr(client.options, "_experiments", None) or {}
-            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
-        return self._flags
+    def _set_transaction(self, name: str | None, source: str | None = None) -> None:
+        """Name this scope's events (and their ``transaction_info.source``); the active
+        transaction is left alone (a transaction calls this when it is renamed)."""
+        if name is not None:
+            self._transaction = name
+        if source:
+            self._transaction_info = {**self._transaction_info, "source": source}
 
-    # -- trace ---------------------------------------------------------------------
-
-    @property
-    def propagation_context(self) -> PropagationContext:
-        ctx = self._propagation_context
-        if ctx is None:
-            ctx = self._propagation_context = PropagationContext()
-        return ctx
-
-    def set_new_propagation_context(self) -> None:
-        self._propagation_context = PropagationContext()
-
-    def generate_propagation_context(self, incoming_data: dict[str, str] | None = None) -> None:
-        if self._propagation_context is None or incoming_data is not None:
-            self._propagation_context = PropagationContext()
-
-    def get_active_propagation_context(self) -> PropagationContext:
-        """This scope's context, else the isolation scope's, else the global one."""
-        for scope in (self, get_isolation_scope(), get_global_scope()):
-            if scope._propagation_context is not None:
-                return scope._propagation_context
-        return get_isolation_scope().propagation_context
-
-    def get_trace_context(self) -> dict[str, Any]:
-        span = self._span
-        if span is not None and hasattr(span, "get_trace_context"):
-            context: dict[str, Any] = span.get_trace_context()
-            return context
-        return self.get_active_propagation_context().trace_context()
-
-    # -- release health (sentry_lite.sessions) --------------------------------------
-
-    def start_session(self, *args: Any, **kwargs: Any) -> None:
-        """End this scope's session if any, and start a new one (``session_mode=``)."""
-        from sentry_lite._health import start_session
-
-        start_session(self, kwargs.get("session_mode", "application"))
-
-    def end_session(self, *args: Any, **kwargs: Any) -> None:
-        """Close this scope's session, if any, and hand it to the client to send."""
-        from sentry_lite._health import end_session
-
-        end_session(self)
-
-    def stop_auto_session_tracking(self, *args: Any, **kwargs: Any) -> None:
-        """End the session and track none on this scope until resumed."""
-        self.end_session()
-        self._force_auto_session_tracking = False
-
-    def resume_auto_session_tracking(self) -> None:
-        """Track sessions again as the ``auto_session_tracking`` option says."""
-        self._force_auto_session_tracking = None
-
-    # -- tracing (implemented in sentry_lite.tracing, loaded on first use) --------------
-
-    def start_transaction(
-        self,
-        transaction: Any = None,
-        instrumenter: str = "sentry",
-        custom_sampling_context: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """A sampled (or not) transaction; ``with`` it to make it the active span. A span of
-        another instrumenter than the client's (``instrumenter`` option) is a ``NoOpSpan``."""
-        if instrumenter != self.get_client().options.instrumenter:
-            from sentry_lite.tracing._ops import noop_span
-
-            return noop_span()
-        from sentry_lite.tracing._ops import start_transaction
-
-        return start_transaction(self, transaction, custom_sampling_context, kwargs)
-
-    def start_span(self, instrumenter: str = "sentry", **kwargs: Any) -> Any:
-        """A child of the active span (or a span outside any transaction)."""
-        if instrumenter != self.get_client().options.instrumenter:
-            from sentry_lite.tracing._ops import noop_span
-
-            return noop_span()
-        span = self._span
-        if span is not None:
-            return span.start_child(**kwargs)
-        from sentry_lite.tracing._ops import start_orphan_span
-
-        return start_orphan_span(self, kwargs)
-
-    def continue_trace(
-        self,
-        environ_or_headers: Any,
-        op: str | None = None,
-        name: str | None = None,
-        source: str | None = None,
-        origin: str = "manual",
-    ) -> Any:
-        """Join the trace of incoming headers (or a WSGI environ); a transaction to start."""
-        from sentry_lite.tracing._ops import continue_trace
-
-        return continue_trace(self, environ_or_headers, op, name, source, origin)
-
-    def get_traceparent(self, *args: Any, **kwargs: Any) -> str | None:
-        """The ``sentry-trace`` header value for an outgoing request."""
-        from sentry_lite.tracing._ops import traceparent
-
-        return traceparent(self)
-
-    def get_baggage(self, *args: Any, **kwargs: Any) -> Any:
-        """The ``Baggage`` (Sentry's members) for an outgoing request; ``.serialize()`` gives
-        the header value."""
-        from sentry_lite.tracing._ops import scope_baggage
-
-        return scope_baggage(self)
-
-    def get_dynamic_sampling_context(self) -> dict[str, str] | None:
-        from sentry_lite.tracing._ops import dynamic_sampling_context
-
-        return dynamic_sampling_context(self)
-
-    def iter_trace_propagation_headers(
-        self, *args: Any, **kwargs: Any
-    ) -> Iterator[tuple[str, str]]:
-        """``(name, value)`` of the ``sentry-trace`` and ``baggage`` headers to send
-        (``span=`` picks the span they describe)."""
-        from sentry_lite.tracing._ops import iter_headers
-
-        return iter_headers(self, kwargs.get("span"))
-
-    # -- breadcrumbs ---------------------------------------------------------------
-
-    def add_breadcrumb(
-        self, crumb: Breadcrumb | None = None, hint: BreadcrumbHint | None = None, **kwargs: Any
-    ) -> None:
-        """Record a breadcrumb; ``before_breadcrumb`` may change or drop it."""
-        if crumb:
-            self._add_crumb({**crumb, **kwargs} if kwargs else dict(crumb), hint)
-        elif kwargs:
-            self._add_crumb(kwargs, hint)
-
-    def _add_crumb(self, new: dict[str, Any], hint: BreadcrumbHint | None) -> None:
-        # Kept cheap: a timestamp and an append. Making the crumb JSON-safe, typed and
-        # scrubbed happens once, at the first event that carries it. ``new`` is ours.
-        # (api.add_breadcrumb does the common case of this inline: keep the two in step.)
-        client = self._client
-        if client is None:
-            # inline get_client()'s common case: one client, bound to the global scope
-            client = _global[0]._client if _global and not _scoped_clients[0] else None
-            if client is None:
-                client = get_client()
-        if not client.recording:
-            return
-        if "timestamp" not in new:
-            new["timestamp"] = time()
-        options = client.options
-        if options.before_breadcrumb is not None:
-            new.setdefault("type", "default")
-            result = _before_breadcrumb(client, new, hint)
-            if result is None:
-                return
-            new = result
-        crumbs = self._breadcrumbs
-        if self._crumbs_shared or crumbs.maxlen != options.max_breadcrumbs:
-            crumbs = self._breadcrumbs = deque(crumbs, maxlen=options.max_breadcrumbs)
-            self._crumbs_shared = False
-        crumbs.append(new)  # type: ignore[arg-type]
-        self._unprepared += 1
-
-    def clear_breadcrumbs(self) -> None:
-        self._breadcrumbs = deque(maxlen=self._breadcrumbs.maxlen)
-        self._crumbs_shared = False
-        self._unprepared = 0
-
-    def prepared_breadcrumbs(self, prepare: Callable[[Breadcrumb], object]) -> deque[Breadcrumb]:
-        """The breadcrumbs, each made final (JSON-safe, scrubbed) exactly once."""
-        crumbs = self._breadcrumbs
-        pending = min(self._unprepared, len(crumbs))
-        if pending:
-            for index in range(len(crumbs) - pending, len(crumbs)):
-                prepare(crumbs[index])
-            self._unprepared = 0
-        return crumbs
-
-    # -- attachments and processors -----------------------------------------------
-
-    def add_attachment(
-        self,
-        bytes: bytes | Callable[[], bytes] | None = None,
-        filename: str | None = None,
-        path: str | None = None,
-        content_type: str | None = None,
-        add_to_transactions: bool = False,
-    ) -> None:
-        from sentry_lite.attachments import Attachment
-
-        attachment = Attachment(bytes, filename, path, content_type, add_to_transactions)
-        self._attachments = (*self._attachments, attachment)
-
-    def clear_attachments(self) -> None:
-        self._attachments = ()
-
-    def add_event_processor(self, func: EventProcessor) -> None:
-        """Run ``func(event, hint)`` on every event this scope applies to."""
-        self._event_processors = (*self._event_processors, func)
-
-    def add_error_processor(
-        self, func: ErrorProcessor, cls: type[BaseException] | None = None
-    ) -> None:
-        """Run ``func(event, exc_info)`` on error events (of class ``cls`` if given)."""
-        if cls is not None:
-            inner = func
-
-            def func(event: Event, exc_info: ExcInfo) -> Event | None:
-                if exc_info[0] is not None and issubclass(exc_info[0], cls):
-                    return inner(event, exc_info)
-                return event
-
-        self._error_processors = (*self._error_processors, func)
+    def _swap_session(self, session: Session | None) -> Session | None:
+        """Make ``session`` this scope's release-health session; give back the one it had."""
+        previous, self._session = self._session, session
+        return previous
 
     # -- merging -------------------------------------------------------------------
 
@@ -536,125 +319,6 @@ class Scope(ScopeCompat):
             self._compat = {**self._compat, **scope._compat}
         if scope._session is not None:
             self._session = scope._session
-
-    def update_from_kwargs(
-        self,
-        user: Any = None,
-        level: LogLevelStr | None = None,
-        extras: dict[str, Any] | None = None,
-        contexts: dict[str, dict[str, Any]] | None = None,
-        tags: Mapping[str, object] | None = None,
-        fingerprint: list[str] | None = None,
-        attributes: dict[str, Any] | None = None,
-    ) -> None:
-        """Set values from the keyword arguments ``capture_*`` accepts."""
-        if level is not None:
-            self._level = level
-        if user is not None:
-            self._user = user
-        if extras is not None:
-            self._extras.update(extras)
-        if contexts is not None:
-            self._contexts.update(contexts)
-        if tags is not None:
-            self._tags.update(tags)
-        if fingerprint is not None:
-            self._fingerprint = list(fingerprint)
-        if attributes:
-            self.set_attributes(attributes)
-
-    def apply_to_event(
-        self, event: Event, hint: Hint, options: Any = None
-    ) -> Event | None:
-        """Apply this scope alone (with the global processors) to ``event``."""
-        from sentry_lite._merge import apply_scopes
-
-        return apply_scopes(event, hint, [self], options)
-
-    # -- capture -------------------------------------------------------------------
-
-    def _layers(self, scope: Any, scope_kwargs: dict[str, Any]) -> list[Scope]:
-        layers = [get_global_scope(), get_isolation_scope()]
-        if self is not layers[0] and self is not layers[1]:
-            layers.append(self)
-        if scope is not None or scope_kwargs:
-            if scope is not None and not isinstance(scope, Scope):
-                if not callable(scope):
-                    raise TypeError("scope must be a Scope or a callable taking a Scope")
-                callback, scope = scope, Scope()
-                callback(scope)
-            if scope_kwargs:
-                scope = scope.fork() if scope is not None else Scope()
-                scope.update_from_kwargs(**scope_kwargs)
-            layers.append(scope)
-        return layers
-
-    def capture_event(
-        self, event: Event, hint: Hint | None = None, scope: Any = None, **scope_kwargs: Any
-    ) -> str | None:
-        """Send ``event`` with this scope's data (and an explicit ``scope`` on top)."""
-        client = self.client
-        if not client.is_active():
-            return None
-        try:
-            layers = self._layers(scope, scope_kwargs)
-        except Exception as exc:
-            client.log_error(f"capture_event: {exc}")
-            return None
-        event_id = client.capture_event(event, hint, scopes=layers)
-        if event_id is not None and event.get("type") != "transaction":
-            get_isolation_scope()._last_event_id = event_id
-        return event_id
-
-    def capture_message(
-        self,
-        message: str,
-        level: LogLevelStr | None = None,
-        scope: Any = None,
-        **scope_kwargs: Any,
-    ) -> str | None:
-        """Send a message event (level ``info`` unless given)."""
-        client = self.client
-        if not client.is_active():
-            return None
-        event: Event = {"message": message, "level": level or "info"}
-        return self.capture_event(event, None, scope=scope, **scope_kwargs)
-
-    def capture_exception(
-        self,
-        error: BaseException | ExcInfo | None = None,
-        scope: Any = None,
-        **scope_kwargs: Any,
-    ) -> str | None:
-        """Send an error event for ``error``, or for the exception being handled."""
-        client = self.client
-        if not client.is_active():
-            return None
-        try:
-            made = client.event_from_error(error)
-        except Exception:
-            client.log_error("could not build an event from the exception")
-            return None
-        if made is None:
-            return None
-        return self.capture_event(made[0], made[1], scope=scope, **scope_kwargs)
-
-
-# -- helpers of add_breadcrumb ----------------------------------------------------
-
-
-def _before_breadcrumb(
-    client: AnyClient, crumb: dict[str, Any], hint: BreadcrumbHint | None
-) -> dict[str, Any] | None:
-    try:
-        result = client.options.before_breadcrumb(crumb, hint or {})
-    except Exception:
-        client.log_error("before_breadcrumb raised; the breadcrumb is kept as it was")
-        return crumb
-    if result is None:
-        client.log_debug("before_breadcrumb dropped a breadcrumb")
-        return None
-    return dict(result)
 
 
 # -- the three scopes -------------------------------------------------------------

@@ -4,7 +4,9 @@ The order, lowest first (``rank`` encodes it):
 
 0. leaves: stdlib-only values and codecs (types, consts, options, DSN, envelope, ``_event``, the
    trace values ``tracing._propagation`` / ``_headers`` / ``_sampling`` / ``_dsc``...)
-1. scope: ``scope`` with ``_scope_compat``, ``_scope_extras``, ``_merge``, ``_blocks``, ``_health``
+1. scope: ``scope`` with the parts of its class (``_scope_events``, ``_scope_trace``,
+   ``_scope_compat``), the holders ``_scope_vars``, ``_scope_extras``, ``_merge``, ``_blocks``,
+   ``_health``
 2. tracing: spans and transactions (they activate themselves on a scope)
 3. transport and the client's helpers: transport, sessions, batcher, telemetry, spotlight, profiler
 4. integration machinery: ``sentry_lite.integrations`` itself, ``_auto``, ``_importhook``,
@@ -66,6 +68,9 @@ LEAVES = (
 LAYERS = (
     ("sentry_lite.scope", 1),
     ("sentry_lite._scope_compat", 1),
+    ("sentry_lite._scope_events", 1),
+    ("sentry_lite._scope_trace", 1),
+    ("sentry_lite._scope_vars", 1),
     ("sentry_lite._scope_extras", 1),
     ("sentry_lite._merge", 1),
     ("sentry_lite._blocks", 1),
@@ -112,7 +117,7 @@ LATE_BINDINGS = (
     ("sentry_lite.scope", "sentry_lite.client",
      "the scope hands out the client layer's non-recording client before init(): a deliberate "
      "late binding, the client imports the scope"),
-    ("sentry_lite.scope", "sentry_lite.tracing._ops",
+    ("sentry_lite._scope_trace", "sentry_lite.tracing._ops",
      "Scope.start_span/start_transaction/continue_trace and the header getters are sentry_sdk's "
      "Scope API over the tracing layer, whose spans activate themselves on a scope: a deliberate "
      "late binding"),
@@ -128,15 +133,9 @@ CYCLE_BREAKS = (
     ("sentry_lite.consts", "sentry_lite._constructor",
      "sentry_sdk.consts' ClientConstructor and DEFAULT_OPTIONS are built from the options table, "
      "which reads consts' defaults: made when first asked for"),
-    ("sentry_lite.scope", "sentry_lite._merge",
-     "Scope.apply_to_event is the merge of scopes into an event, whose code reads the scope "
-     "holders; the client loads the merge, the scope only for this sentry_sdk method"),
     ("sentry_lite.scope", "sentry_lite._blocks",
      "new_scope(), isolation_scope()... stay importable from sentry_lite.scope as in sentry_sdk; "
      "they live in _blocks, which builds on the scope holders"),
-    ("sentry_lite._scope_compat", "sentry_lite.scope",
-     "the base class of Scope with its sentry_sdk-only methods: they reach the scope holders of "
-     "the module that subclasses it"),
     ("sentry_lite.tracing._span_compat", "sentry_lite.tracing._continue",
      "Span's deprecated continue_from_headers/continue_from_environ make a Transaction, itself a "
      "subclass of Span"),

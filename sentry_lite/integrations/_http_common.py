@@ -407,7 +407,7 @@ def continue_incoming(isolation: Scope, carrier: Any) -> None:
             context = incoming_context(carrier, client.options, client.parsed_dsn)
         except Exception:
             client.log_error("could not read the incoming trace headers")
-    isolation._propagation_context = context or PropagationContext()
+    isolation._set_trace(context or PropagationContext())
 
 
 def set_http_status(span: Any, status: int) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import weakref
 
 from sentry_lite._health import begin_request, end_request
+from sentry_lite._scope_vars import _current_var, _isolation_var
 from sentry_lite.integrations import capture_exc
 from sentry_lite.integrations._http_common import (
     SOURCE_URL,
@@ -33,12 +34,7 @@ from sentry_lite.integrations._http_common import (
     set_http_status,
     start_http_transaction,
 )
-from sentry_lite.scope import (
-    _current_var,
-    _isolation_var,
-    get_current_scope,
-    get_isolation_scope,
-)
+from sentry_lite.scope import get_current_scope, get_isolation_scope
 from sentry_lite.tracing._status import SPANSTATUS
 
 TYPE_CHECKING = False
@@ -157,7 +153,7 @@ class ServerRequest:
         self._request: dict[str, Any] | None = None
         isolation = (_isolation_get() or get_isolation_scope()).fork()
         current = (_current_get() or get_current_scope()).fork()
-        current._propagation_context = None  # the request's trace lives on its isolation scope
+        current._set_trace(None)  # the request's trace lives on its isolation scope
         isolation.add_event_processor(_RequestData(self))
         if client.options.auto_session_tracking or isolation._force_auto_session_tracking:
             begin_request(client, isolation)  # the request is a release-health session
@@ -168,13 +164,12 @@ class ServerRequest:
             tx = start_http_transaction(
                 isolation, carrier, name, SOURCE_URL, settings.origin, sampling_context
             )
-            current._span = tx
+            current.span = tx
             tx._entered(current)  # what ``with tx:`` does, on the request's own fork
             self.transaction = tx
         else:
             continue_incoming(isolation, carrier)
-            current._transaction = name
-            current._transaction_info = {"source": SOURCE_URL}
+            current._set_transaction(name, SOURCE_URL)
 
     # -- the context ---------------------------------------------------------------
 
@@ -204,12 +199,10 @@ class ServerRequest:
             tx.name = name  # updates the request's current scope as well
             tx.source = source
         else:
-            self.current._transaction = name
-            self.current._transaction_info = {"source": source}
+            self.current._set_transaction(name, source)
         innermost = _current_get()
         if innermost is not None and innermost is not self.current:
-            innermost._transaction = name
-            innermost._transaction_info = {"source": source}
+            innermost._set_transaction(name, source)
 
     def capture(self, exc_info: ExcInfo, mechanism: str | None = None) -> None:
         """Report an unhandled error of this request (``handled: false``), once."""

@@ -62,7 +62,7 @@ class JobRun:
         self._block = block
         try:
             current = get_current_scope()
-            current._propagation_context = None  # the job's trace is the enqueuer's
+            current._set_trace(None)  # the job's trace is the enqueuer's
             current.span = None
             isolation.clear_breadcrumbs()
             if self._processor is not None:

@@ -7,7 +7,7 @@ not made the active one: these calls are leaves of the tree.
 
 from __future__ import annotations
 
-from sentry_lite.scope import _current_var
+from sentry_lite._scope_vars import _current_var
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -151,7 +151,7 @@ class AiohttpRequest(ServerRequest):
         if self.transaction is not None:
             self.transaction.source = SOURCE_ROUTE
         else:
-            self.current._transaction_info = {"source": SOURCE_ROUTE}
+            self.current._set_transaction(None, SOURCE_ROUTE)
 
     def base_request(self) -> dict[str, Any]:
         request = self.native

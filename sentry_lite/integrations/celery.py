@@ -146,7 +146,7 @@ def _on_prerun(sender: Any = None, task: Any = None, args: Any = (), kwargs: Any
 def _start(task: Any, request: Any, carrier: dict[str, Any], isolation: Any,
            args: Any, kwargs: Any) -> _TaskRun:
     current = get_current_scope()
-    current._propagation_context = None  # the task's trace is the message's
+    current._set_trace(None)  # the task's trace is the message's
     current.span = None
     isolation.clear_breadcrumbs()
     name = str(getattr(task, "name", None) or "<unknown celery task>")

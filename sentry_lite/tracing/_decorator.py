@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from sentry_lite.tracing._span import _scopes
+from sentry_lite._scope_vars import _current_var
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ def _is_coroutine_function(func: Any) -> bool:
 
 
 def _active_span() -> Any:
-    scope = _scopes()._current_var.get()
+    scope = _current_var.get()
     return scope._span if scope is not None else None
 
 

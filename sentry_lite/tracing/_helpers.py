@@ -3,8 +3,8 @@ does a URL get trace headers, put them on a request."""
 
 from __future__ import annotations
 
+from sentry_lite.scope import get_current_scope
 from sentry_lite.tracing._headers import BAGGAGE_HEADER
-from sentry_lite.tracing._span import _scopes
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def propagate_trace_headers(client: Any, request: Any) -> None:
         return
     if not should_propagate_trace(client, str(request.url)):
         return
-    for key, value in _scopes().get_current_scope().iter_trace_propagation_headers():
+    for key, value in get_current_scope().iter_trace_propagation_headers():
         if key == BAGGAGE_HEADER:
             add_sentry_baggage_to_headers(request.headers, value)
         else:
@@ -89,7 +89,7 @@ def propagate_trace_headers(client: Any, request: Any) -> None:
 
 def get_current_span(scope: Scope | None = None) -> Span | None:
     """The active span of ``scope`` (default: the current scope), or ``None``."""
-    found: Span | None = (scope or _scopes().get_current_scope()).span
+    found: Span | None = (scope or get_current_scope()).span
     return found
 
 

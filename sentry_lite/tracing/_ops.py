@@ -177,7 +177,7 @@ def continue_trace(
         context = None
     if context is None:
         context = PropagationContext()
-    scope._propagation_context = context
+    scope._set_trace(context)
     tx = Transaction(
         name=name or "",
         op=op,

@@ -8,7 +8,7 @@ HTTP client instrumentation (``sentry_lite.integrations.stdlib`` patches
 
 from __future__ import annotations
 
-from sentry_lite.tracing._span import _scopes
+from sentry_lite.scope import get_current_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def start_request(
     propagation target. Returns the span to finish, or ``None``. Never raises.
     """
     try:
-        scope = _scopes().get_current_scope()
+        scope = get_current_scope()
         client = scope.client
         if not client.is_active() or _is_dsn_host(connection, client.parsed_dsn):
             return None

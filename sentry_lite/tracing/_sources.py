@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 
-from sentry_lite.tracing._span import _scopes
+from sentry_lite.scope import get_client, get_current_scope, get_isolation_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -58,8 +58,7 @@ def record_sql_queries(
     """``with record_sql_queries(...) as span:`` around one query: a ``db`` span (a child of
     the active span) named by the query, and a ``query`` breadcrumb. Parameters are kept only
     with ``_experiments={"record_sql_params": True}``, as in the official SDK."""
-    scopes = _scopes()
-    client = scopes.get_client()
+    client = get_client()
     if client.is_active() and _keeps_params(client.options):
         params_list = None if not params_list or params_list == [None] else params_list
         paramstyle = "format" if paramstyle == "pyformat" else paramstyle
@@ -76,11 +75,11 @@ def record_sql_queries(
     if record_cursor_repr and cursor is not None:
         data["db.cursor"] = cursor
     try:
-        scopes.get_isolation_scope().add_breadcrumb(message=text, category="query", data=data)
+        get_isolation_scope().add_breadcrumb(message=text, category="query", data=data)
     except Exception:
         client.log_error("record_sql_queries: could not add the breadcrumb")
     op = span_op_override_value if span_op_override_value is not None else "db"
-    with scopes.get_current_scope().start_span(op=op, name=text, origin=span_origin) as span:
+    with get_current_scope().start_span(op=op, name=text, origin=span_origin) as span:
         for key, value in data.items():
             span.set_data(key, value)
         yield span
@@ -91,7 +90,7 @@ def add_http_breadcrumb(status_code: int | None, data: dict[str, Any]) -> None:
     crumb: dict[str, Any] = {"type": "http", "category": "httplib", "data": data}
     if status_code and 400 <= status_code <= 599:
         crumb["level"] = "error" if status_code >= 500 else "warning"
-    _scopes().get_isolation_scope().add_breadcrumb(**crumb)
+    get_isolation_scope().add_breadcrumb(**crumb)
 
 
 def maybe_create_breadcrumbs_from_span(scope: Any, span: Any) -> None:
@@ -151,7 +150,7 @@ def add_source(
 
 
 def _add_source_if_slow(span: Any, enabled: str, threshold: str) -> None:
-    client = _scopes().get_client()
+    client = get_client()
     end, start = span.timestamp, span.start_timestamp  # datetimes (or floats)
     if not client.is_active() or end is None or start is None:
         return

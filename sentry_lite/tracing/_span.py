@@ -4,11 +4,7 @@ A :class:`Transaction` is the root span of one service's part of a trace and the
 Sentry; its children are plain :class:`Span` objects that record themselves on it when they
 finish (at most ``MAX_SPANS``; the rest are counted as ``buffer_overflow``).
 
-``with span:`` makes the span the active one for the block: a fork of the current scope holding
-the span is installed in the context variable, so concurrent asyncio tasks and threads each see
-their own active span, and the previous one comes back at exit. Under ``use_scope(scope)`` the
-span is also set on that scope (``scope.span``), as the official SDK does: the caller chose to
-share that scope object.
+``with span:`` makes the span the active one for the block (``tracing._activation``).
 """
 
 from __future__ import annotations
@@ -16,15 +12,16 @@ from __future__ import annotations
 from time import perf_counter, time
 
 from sentry_lite._ids import new_span_id, new_trace_id
+from sentry_lite.tracing._activation import activate, deactivate
 from sentry_lite.tracing._span_compat import SpanCompat
 from sentry_lite.tracing._status import SPANSTATUS, http_status_to_span_status
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from contextvars import ContextVar, Token
+    from contextvars import Token
     from datetime import datetime
-    from types import ModuleType, TracebackType
+    from types import TracebackType
     from typing import Any
 
     from sentry_lite.scope import Scope
@@ -36,26 +33,6 @@ MAX_SPANS = 1000
 # it. One slot, replaced whole, so a span reads it in one step while another thread changes it.
 ACTIVE_PROFILER: list[str | None] = [None]
 
-_scope_module: list[ModuleType] = []  # sentry_lite.scope, imported on first use (layering)
-_blocks_module: list[ModuleType] = []  # sentry_lite._blocks, likewise
-
-
-def _scopes() -> ModuleType:
-    if not _scope_module:
-        import sentry_lite.scope
-
-        _scope_module.append(sentry_lite.scope)
-    return _scope_module[0]
-
-
-def _pinned_scope() -> Scope | None:
-    """The scope ``use_scope()`` installed in this context, if any."""
-    if not _blocks_module:
-        import sentry_lite._blocks
-
-        _blocks_module.append(sentry_lite._blocks)
-    pinned: Scope | None = _blocks_module[0]._pinned_var.get()
-    return pinned
 def _utc(epoch: float) -> datetime:
     from datetime import datetime, timezone
 
@@ -283,21 +260,7 @@ class Span(SpanCompat):
         return None
 
     def __enter__(self) -> Span:
-        scopes = _scopes()
-        var = scopes._current_var
-        parent = var.get()
-        if parent is None:
-            parent = scopes.get_current_scope()
-        scope = parent.fork()
-        scope._span = self
-        pinned = _pinned_scope()
-        if pinned is not None and (pinned is parent or pinned._span is parent._span is not None):
-            # The caller chose this scope object (use_scope): it shows the innermost span
-            # entered under it, as in the official SDK; other scopes stay untouched.
-            self._pinned = (pinned, pinned._span)
-            pinned._span = self
-        self._entered(scope)
-        self._token = var.set(scope)
+        self._token, self._pinned = activate(self)
         return self
 
     def _entered(self, scope: Scope) -> None:
@@ -315,11 +278,8 @@ class Span(SpanCompat):
             self.finish()
         finally:
             token, self._token = self._token, None
-            if token is not None:
-                _restore(_scopes()._current_var, token)
             pinned, self._pinned = self._pinned, None
-            if pinned is not None and pinned[0]._span is self:
-                pinned[0]._span = pinned[1]
+            deactivate(self, token, pinned)
 
     # -- propagation ---------------------------------------------------------------
 
@@ -368,38 +328,13 @@ class Span(SpanCompat):
 
     def to_json(self) -> dict[str, Any]:
         """The span as it goes into a transaction's ``spans``."""
-        out: dict[str, Any] = {
-            "trace_id": self.trace_id,
-            "span_id": self.span_id,
-            "parent_span_id": self.parent_span_id,
-            "same_process_as_parent": self.same_process_as_parent,
-            "start_timestamp": self._start,
-            "timestamp": self._end,
-            "origin": self.origin,
-        }
-        if self.op is not None:
-            out["op"] = self.op
-        if self.description is not None:
-            out["description"] = self.description
-        if self.status is not None:
-            out["status"] = self.status
-        _add_bags(out, self)
-        return out
+        return _wire_form(self)
 
     def __repr__(self) -> str:
         return (
             f"<{type(self).__name__} op={self.op!r} description={self.description!r} "
             f"trace_id={self.trace_id} span_id={self.span_id} sampled={self.sampled}>"
         )
-
-
-def _restore(var: ContextVar[Any], token: Token[Any]) -> None:
-    try:
-        var.reset(token)
-    except (ValueError, RuntimeError):
-        # Left in another context than entered (a generator resumed elsewhere).
-        old = token.old_value
-        var.set(None if old is token.MISSING else old)
 
 
 def _profiled(span: Span, profiler_id: str) -> None:
@@ -412,7 +347,20 @@ def _profiled(span: Span, profiler_id: str) -> None:
     span.set_data("thread.name", thread.name)
 
 
-def _add_bags(out: dict[str, Any], span: Span) -> None:
+def _wire_form(span: Span) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "parent_span_id": span.parent_span_id,
+        "same_process_as_parent": span.same_process_as_parent,
+        "start_timestamp": span._start,
+        "timestamp": span._end,
+        "origin": span.origin,
+    }
+    for key in ("op", "description", "status"):
+        value = getattr(span, key)
+        if value is not None:
+            out[key] = value
     if span._tags:
         out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in span._tags.items()}
     if span._data:
@@ -421,6 +369,6 @@ def _add_bags(out: dict[str, Any], span: Span) -> None:
         out["data"] = serialize_databag(span._data)
     if span._measurements:
         out["measurements"] = dict(span._measurements)
-
+    return out
 
 __all__ = ["ACTIVE_PROFILER", "MAX_SPANS", "Span", "new_span_id"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sentry_lite.tracing._span import MAX_SPANS, Span, _scopes
+from sentry_lite.scope import get_client, get_current_scope
+from sentry_lite.tracing._span import MAX_SPANS, Span
 from sentry_lite.tracing._status import TransactionSource
 
 TYPE_CHECKING = False
@@ -82,7 +83,7 @@ class Transaction(Span):
     def name(self, value: str) -> None:
         self._name = value
         if self._scope is not None:
-            self._scope._transaction = value
+            self._scope._set_transaction(value)
 
     @property
     def source(self) -> str:
@@ -91,9 +92,8 @@ class Transaction(Span):
     @source.setter
     def source(self, value: str) -> None:
         self._source = value
-        scope = self._scope
-        if scope is not None:
-            scope._transaction_info = {**scope._transaction_info, "source": value}
+        if self._scope is not None:
+            self._scope._set_transaction(None, value)
 
     def set_name(self, name: str, source: str | None = None) -> None:
         self.name = name
@@ -107,8 +107,7 @@ class Transaction(Span):
     def _entered(self, scope: Scope) -> None:
         # Errors captured inside the block carry the transaction's name (kept up to date).
         self._scope = scope
-        scope._transaction = self._name
-        scope._transaction_info = {**scope._transaction_info, "source": self._source}
+        scope._set_transaction(self._name, self._source)
         if self._profile is not None:
             self._profile.start()
 
@@ -138,7 +137,7 @@ class Transaction(Span):
             return dsc
         from sentry_lite.tracing._dsc import build_dsc
 
-        client = _scopes().get_client()
+        client = get_client()
         dsc = build_dsc(
             self.trace_id,
             client.options if client.is_active() else None,
@@ -170,7 +169,7 @@ class Transaction(Span):
         Span.finish(self, scope, end_timestamp)
         self._stop_profiles()
         if scope is None:
-            scope = _scopes().get_current_scope()
+            scope = get_current_scope()
         try:
             return self._send(scope)
         except Exception:

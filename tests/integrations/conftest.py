@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from sentry_lite import scope as scope_module
+from sentry_lite import _scope_vars as scope_module
 from sentry_lite.integrations import uninstall_all
 
 ROOT = Path(__file__).resolve().parents[2]

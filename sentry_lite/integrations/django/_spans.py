@@ -13,7 +13,7 @@ stay inside their parent's span).
 
 from __future__ import annotations
 
-from sentry_lite.scope import _current_var
+from sentry_lite._scope_vars import _current_var
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
