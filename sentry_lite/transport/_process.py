@@ -95,10 +95,8 @@ def at_fork_child(hook: Callable[[], None]) -> None:
     _child_hooks.append(hook)
 
 
-def _after_fork_in_child(only: tuple[str, ...] | None = None) -> None:
-    global pid, _adopting
-    pid = os.getpid()
-    _adopting = threading.Lock()
+def _redo_in_child(only: tuple[str, ...] | None) -> None:
+    global pid
     forget_half_imported(only)
     _exit.clear()  # the child's exit is its own
     for hook in _child_hooks:
@@ -106,18 +104,26 @@ def _after_fork_in_child(only: tuple[str, ...] | None = None) -> None:
             hook()
         except Exception:  # as with Python's fork hooks: the next ones still run
             pass
+    pid = os.getpid()  # last: until the hooks are done, other threads wait in adopt_fork()
+
+
+def _after_fork_in_child() -> None:
+    global _adopting
+    _adopting = threading.Lock()  # the parent may have held it
+    _redo_in_child(None)
 
 
 def adopt_fork() -> None:
     """Called when ``os.getpid() != pid``: this process was forked without Python's fork
     hooks (after the parent started the SDK's threads, which do not exist here). Do now
-    what the hooks would have done, once, whichever thread comes first."""
+    what the hooks would have done, once, whichever thread comes first; the others wait
+    for it."""
     with _adopting:
         if pid == os.getpid():
             return  # another thread did it
         # Only the network stack's modules can be told to be the dead threads' imports
         # here: a thread of this process may be importing something else right now.
-        _after_fork_in_child(_STACK)
+        _redo_in_child(_STACK)
 
 
 if hasattr(os, "register_at_fork"):
