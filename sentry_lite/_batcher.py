@@ -21,6 +21,8 @@ import time
 import weakref
 
 from sentry_lite.envelope import Envelope, Item, PayloadRef
+from sentry_lite.transport import _process
+from sentry_lite.transport._process import at_fork_child
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,8 +56,7 @@ def _after_fork_in_child() -> None:
         batcher._reset_after_fork()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+at_fork_child(_after_fork_in_child)  # also run when a fork skipped Python's hooks
 
 
 def _now_iso() -> str:
@@ -131,6 +132,8 @@ class Batcher:
 
     def add(self, stream: Stream, entry: Any) -> bool:
         """Buffer ``entry``; False (and counted) if the stream is full or the batcher closed."""
+        if os.getpid() != _process.pid:
+            _process.adopt_fork()  # forked without Python's fork hooks: restart the thread
         if self._thread is None and not self._start():
             self.drop(stream, entry, "queue_overflow")
             return False

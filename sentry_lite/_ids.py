@@ -4,6 +4,9 @@ A private generator, seeded from the OS once and again in every forked child, ma
 ``os.urandom`` releases the GIL on each call (a request thread then waits for the
 SDK's worker to hand it back), and the ``random`` module's shared generator is seeded by
 applications (``random.seed(42)`` in tests) into ids that collide across processes.
+Trace and event ids check the pid too (one call, one compare): a child forked without
+Python's fork hooks (uWSGI without ``--py-call-uwsgi-fork-hooks``) reseeds at its first id
+instead of drawing its parent's sequence, which its siblings draw as well.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ if TYPE_CHECKING:
     from _random import Random
 
 _generator: list[Random] = []
+_pid = os.getpid()  # the process the generator was seeded in
 
 
 def _seed() -> int:
@@ -22,6 +26,8 @@ def _seed() -> int:
 
 
 def _reseed_after_fork() -> None:
+    global _pid
+    _pid = os.getpid()
     if _generator:
         _generator[0].seed(_seed())
 
@@ -37,6 +43,8 @@ def _make() -> Random:
 
 def new_trace_id() -> str:
     """32 lowercase hex digits (also the form of event ids)."""
+    if os.getpid() != _pid:
+        _reseed_after_fork()
     bits = (_generator[0] if _generator else _make()).getrandbits(128)
     return f"{bits:032x}"
 

@@ -20,6 +20,7 @@ import weakref
 from collections import deque
 
 from sentry_lite.transport import Transport
+from sentry_lite.transport._process import at_fork_child
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -250,8 +251,7 @@ def _after_fork_in_child() -> None:
         spotlight._fresh()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+at_fork_child(_after_fork_in_child)  # also run when a fork skipped Python's hooks
 
 
 __all__ = ["DEFAULT_SPOTLIGHT_URL", "SpotlightTransport", "resolve_url", "setup_spotlight"]

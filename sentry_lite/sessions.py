@@ -24,6 +24,7 @@ from contextlib import contextmanager
 
 from sentry_lite.envelope import Envelope, Item, PayloadRef
 from sentry_lite.session import Session, format_timestamp
+from sentry_lite.transport._process import at_fork_child
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,8 +45,7 @@ def _after_fork_in_child() -> None:
         flusher._reset()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+at_fork_child(_after_fork_in_child)  # also run when a fork skipped Python's hooks
 
 
 def make_aggregate_envelope(aggregate_states: Any, attrs: Any) -> Any:

@@ -7,9 +7,11 @@ Events leave through one background thread. Two uWSGI settings get in its way:
   2.0.30 on CPython 3.11 were seen to run threads anyway);
 - in preforking mode (the default: the app is loaded in the master, then the
   master forks the workers), uWSGI forks in C and skips Python's fork hooks
-  unless ``--py-call-uwsgi-fork-hooks`` is given. The SDK's after-fork reset then
-  never runs in the workers: if the master had started the sender (something was
-  captured at import), a worker's events are never sent.
+  unless ``--py-call-uwsgi-fork-hooks`` is given. The SDK copes: a worker finds
+  its pid is not the one its sender started in at its first capture or flush,
+  and restarts it (``transport._process.adopt_fork``). Other libraries' fork hooks
+  (``random`` reseeds itself in one) still do not run, and without threads the
+  sender may not run at all: hence the warning, as the official SDK gives it.
 
 Nothing here imports ``uwsgi``: the check runs only when the embedded module is
 already in ``sys.modules`` (it always is inside a uWSGI process).
@@ -56,10 +58,10 @@ def problem(opt: Mapping[str, object]) -> str | None:
     if threads and fork_hooks:
         return None
     return (
-        "uWSGI forks its workers without Python's fork hooks or without threads: a worker "
-        "cannot send events if anything was captured in the master before the fork. Run "
-        "uWSGI with --enable-threads --py-call-uwsgi-fork-hooks (or with --lazy-apps "
-        "--enable-threads)."
+        "uWSGI forks its workers without Python's fork hooks or without threads: sentry_lite "
+        "restarts its sender in each worker, but other libraries' fork hooks do not run, and "
+        "without threads the sender may not run either. Run uWSGI with --enable-threads "
+        "--py-call-uwsgi-fork-hooks (or with --lazy-apps --enable-threads)."
     )
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 from functools import partial
+from os import getpid
 
 from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT
-from sentry_lite.transport import Transport
+from sentry_lite.transport import Transport, _process
 from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
 from sentry_lite.transport._process import exit_time_left
 from sentry_lite.transport._ratelimit import ALL, without_limited
@@ -108,6 +109,8 @@ class HttpTransport(Transport):
 
     def capture_envelope(self, envelope: Envelope) -> None:
         """Queue ``envelope`` for sending; never blocks on I/O, never raises."""
+        if getpid() != _process.pid:
+            _process.adopt_fork()  # forked without Python's fork hooks: restart the worker
         worker = self._worker
         if worker.killed or self.parsed_dsn is None:
             return
@@ -157,6 +160,8 @@ class HttpTransport(Transport):
 
     def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> bool:
         """Wait up to ``timeout`` s for queued and kept envelopes; True when none is left."""
+        if getpid() != _process.pid:
+            _process.adopt_fork()
         worker = self._worker
         if worker.killed:
             return True

@@ -27,10 +27,11 @@ Guarantees:
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import weakref
+
+from sentry_lite.transport._process import at_fork_child
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,8 +64,7 @@ def _after_fork_in_child() -> None:
         worker._reset_after_fork()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+at_fork_child(_after_fork_in_child)  # also run when a fork skipped Python's hooks
 
 
 class BackgroundWorker:

@@ -186,3 +186,42 @@ def test_a_module_half_imported_by_another_thread_is_imported_again_in_the_child
     release.set()
     importer.join(10)
     assert _exit_code(pid) == 0
+
+
+# fork() called in C, as uWSGI does without --py-call-uwsgi-fork-hooks: Python's at-fork
+# hooks do not run in the child (ctypes.PyDLL keeps the GIL through the call, as uWSGI's
+# master holds it).
+C_FORK = """
+import ctypes, os, sys
+import sentry_lite
+sentry_lite.init(dsn=sys.argv[1], default_integrations=False)
+transport = sentry_lite.get_client().transport
+sentry_lite.capture_message("parent, before")
+assert transport.flush(10)  # the parent's worker thread runs, and waits for more
+children = []
+for n in range(2):
+    pid = ctypes.PyDLL(None).fork()
+    if pid == 0:
+        sentry_lite.capture_message(f"child {n}")
+        os._exit(0 if transport.flush(10) else 3)
+    children.append(pid)
+sentry_lite.capture_message("parent, after")
+codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+sys.exit(max(codes) or not transport.flush(10))
+"""
+
+
+def test_a_child_forked_without_pythons_hooks_restarts_its_sender_at_its_first_capture() -> None:
+    with LoopbackServer() as server:
+        proc = subprocess.run(
+            [sys.executable, "-c", C_FORK, server.dsn],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+            timeout=60, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr  # each child's flush() delivered
+        assert _messages(server) == {
+            "parent, before": 1, "child 0": 1, "child 1": 1, "parent, after": 1
+        }
+        # The two children did not draw the parent's next event id, nor each other's.
+        ids = [event["event_id"] for event in server.events]
+        assert len(set(ids)) == len(ids) == 4, ids
