@@ -153,10 +153,11 @@ class ScopeCompat:
             "process.runtime.name": platform.python_implementation(),
             "process.runtime.version": "{}.{}.{}".format(*sys.version_info[:3]),
         })
-        for key, name in (("server.address", "server_name"), ("sentry.environment",
-                          "environment"), ("sentry.release", "release")):
-            if options.get(name):
-                self.set_attribute(key, options.get(name))
+        for key, value in (("server.address", options.server_name),
+                           ("sentry.environment", options.environment),
+                           ("sentry.release", options.release)):
+            if value:
+                self.set_attribute(key, value)
 
     def apply_to_telemetry(self, telemetry: dict[str, Any]) -> None:
         """Fill a log's or metric's trace ids and attributes from this scope (what the

@@ -284,8 +284,7 @@ class Scope(ScopeCompat):
             from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
 
             client = self._client or get_client()
-            experiments = getattr(client.options, "_experiments", None) or {}
-            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
+            self._flags = FlagBuffer(client.options.max_flags or DEFAULT_FLAG_CAPACITY)
         return self._flags
 
     # -- trace ---------------------------------------------------------------------
