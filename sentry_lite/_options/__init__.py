@@ -143,6 +143,7 @@ class Options:
     profiler_mode: str | None
     profile_lifecycle: str
     profile_session_sample_rate: float | None
+    continuous_profiling_auto_start: bool
     auto_session_tracking: bool
     _experiments: dict[str, Any]
 
