@@ -31,8 +31,10 @@ _DEFAULTS: dict[str, Any] = {name: ROWS[name].default for name in _NAMES}
 _FIELDS: dict[str, Any] = {
     row.name: row.default for row in TABLE if row.spelled != EXPERIMENT or row.effective}
 _COPIED = frozenset(name for name, value in _FIELDS.items() if type(value) in (list, dict))
-_CHECKS: tuple[tuple[str, str, Check], ...] = tuple(
-    (f"_experiments[{row.name!r}]" if row.spelled == EXPERIMENT else row.name, row.name, row.check)
+# (label in errors, option, check, default): a value that is its default needs no check.
+_CHECKS: tuple[tuple[str, str, Check, Any], ...] = tuple(
+    (f"_experiments[{row.name!r}]" if row.spelled == EXPERIMENT else row.name, row.name,
+     row.check, row.default)
     for row in TABLE if row.check is not None and row.name in _FIELDS)
 # Keys of _experiments that set an option: always (EXPERIMENT), or when the keyword is left at
 # its default (BOTH: the official SDK reads these options from _experiments too).
@@ -270,11 +272,12 @@ def _derive(options: Options) -> None:
 def validate(options: Options) -> None:
     """Raise ``ValueError`` naming the first option whose value cannot work (lists given
     as other iterables become lists)."""
-    for label, name, check in _CHECKS:
+    for label, name, check, default in _CHECKS:
         value = getattr(options, name)
-        kept = check(label, value)
-        if kept is not value:
-            setattr(options, name, kept)
+        if value is not default:
+            kept = check(label, value)
+            if kept is not value:
+                setattr(options, name, kept)
 
 
 class OptionHasNoEffectWarning(UserWarning):
