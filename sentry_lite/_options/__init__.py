@@ -25,27 +25,27 @@ if TYPE_CHECKING:
 
 ROWS: dict[str, Opt] = {row.name: row for row in TABLE}
 # The keywords of init() (and the keys of client.options["..."]), in the table's order.
-_NAMES: tuple[str, ...] = tuple(row.name for row in TABLE if row.spelled != EXPERIMENT)
+_NAMES: tuple[str, ...] = tuple([row.name for row in TABLE if row.spelled != EXPERIMENT])
 _DEFAULTS: dict[str, Any] = {name: ROWS[name].default for name in _NAMES}
 # Every attribute of Options: the keywords and the effective keys of _experiments.
 _FIELDS: dict[str, Any] = {
     row.name: row.default for row in TABLE if row.spelled != EXPERIMENT or row.effective}
-_COPIED = frozenset(name for name, value in _FIELDS.items() if type(value) in (list, dict))
+_COPIED = frozenset([n for n, value in _FIELDS.items() if type(value) in (list, dict)])
 # (label in errors, option, check, default): a value that is its default needs no check.
-_CHECKS: tuple[tuple[str, str, Check, Any], ...] = tuple(
+_CHECKS: tuple[tuple[str, str, Check, Any], ...] = tuple([
     (f"_experiments[{row.name!r}]" if row.spelled == EXPERIMENT else row.name, row.name,
      row.check, row.default)
-    for row in TABLE if row.check is not None and row.name in _FIELDS)
+    for row in TABLE if row.check is not None and row.name in _FIELDS])
 # Keys of _experiments that set an option: always (EXPERIMENT), or when the keyword is left at
 # its default (BOTH: the official SDK reads these options from _experiments too).
 _LIFTED: dict[str, bool] = {
     row.name: row.spelled == EXPERIMENT for row in TABLE
     if row.name in _FIELDS and row.spelled in (EXPERIMENT, BOTH)}
 # Keys of _experiments that sentry_lite acts on; any other one warns like an inert option.
-EFFECTIVE_EXPERIMENTS = frozenset(
-    row.name for row in TABLE if row.effective and row.spelled in (EXPERIMENT, BOTH))
+EFFECTIVE_EXPERIMENTS = frozenset([
+    row.name for row in TABLE if row.effective and row.spelled in (EXPERIMENT, BOTH)])
 # Keywords accepted without effect: init() warns about each one given another value.
-INERT_OPTIONS = frozenset(row.name for row in TABLE if not row.effective and row.name in _NAMES)
+INERT_OPTIONS = frozenset([r.name for r in TABLE if not r.effective and r.name in _NAMES])
 
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 
@@ -56,9 +56,9 @@ def _env_flag(value: str) -> bool:
 
 # (option, variables, parse): what is read from the environment when the option is not set.
 # SENTRY_SPOTLIGHT (a flag or a URL) is read by the Spotlight setup (sentry_lite._spotlight).
-_ENVIRONMENT: tuple[tuple[str, tuple[str, ...], Any], ...] = tuple(
+_ENVIRONMENT: tuple[tuple[str, tuple[str, ...], Any], ...] = tuple([
     (row.name, row.env, _env_flag if row.kind == "bool" else str)
-    for row in TABLE if row.env and row.kind in ("bool", "str"))
+    for row in TABLE if row.env and row.kind in ("bool", "str")])
 
 
 class Options:

@@ -298,13 +298,13 @@ TABLE += (
 )
 # Keys of the official SDK's ``_experiments`` that sentry_lite does not act on.
 _S = "Experiments"
-TABLE += tuple(
+TABLE += tuple([
     Opt(name, "", None, "", section=_S, effective=False, spelled=EXPERIMENT)
     for name in ("max_spans", "continuous_profiling_mode",
                  "otel_powered_performance", "transport_zlib_compression_level",
                  "transport_compression_algo", "transport_num_pools", "transport_http2",
                  "transport_async", "suppress_asgi_chained_exceptions")
-)
+])
 TABLE += (
     Opt("_experiments", "dict", {}, "the official SDK's opt-in features: the keys marked "
         "`_experiments` above are read from it; any other key warns that it has no effect",
