@@ -275,8 +275,7 @@ def capture_internal_exceptions() -> CaptureInternalException:
 def capture_internal_exception(exc_info: ExcInfo) -> None:
     from sentry_lite.api import get_client
 
-    options = getattr(get_client(), "options", None)
-    if options is not None and options.get("debug"):
+    if get_client().options.debug:
         _log.get_logger().error("Internal error in sentry_lite", exc_info=exc_info[1])
 
 

@@ -144,7 +144,7 @@ def apply_scopes(
     """Merge ``scopes`` (later wins) into ``event`` and run their processors."""
     _merge_data(event, scopes)
     if event.get("type") != "transaction":  # as in the official SDK: crumbs go on errors
-        limit = options["max_breadcrumbs"] if options is not None else 100
+        limit = options.max_breadcrumbs if options is not None else 100
         merge_breadcrumbs(event, scopes, limit, prepare or _noop)
         if any(scope._flags for scope in scopes):
             _merge_flags(event, scopes)

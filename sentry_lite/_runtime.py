@@ -16,6 +16,7 @@ from functools import wraps
 from sentry_lite import _dsn
 from sentry_lite._conventions import EndpointType
 from sentry_lite._event.defaults import sdk_info
+from sentry_lite._options import options_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -181,26 +182,24 @@ def deprecation_warning(msg: str) -> None:
     warnings.warn(msg, DeprecationWarning, stacklevel=3)
 
 
-def _option(options: Any, name: str) -> Any:
-    if options is None:
-        return None
-    return options.get(name) or (options.get("_experiments") or {}).get(name)
-
-
+# Given a client's options or a dict; the hook set as an option or as an _experiments key.
 def get_before_send_log(options: dict[str, Any] | None) -> Callable[..., Any] | None:
-    return _option(options, "before_send_log")  # type: ignore[no-any-return]
+    hook: Callable[..., Any] | None = options_from(options).before_send_log
+    return hook
 
 
 def get_before_send_metric(options: dict[str, Any] | None) -> Callable[..., Any] | None:
-    return _option(options, "before_send_metric")  # type: ignore[no-any-return]
+    hook: Callable[..., Any] | None = options_from(options).before_send_metric
+    return hook
 
 
 def get_before_send_span(options: dict[str, Any] | None) -> Callable[..., Any] | None:
-    return _option(options, "before_send_span")  # type: ignore[no-any-return]
+    hook: Callable[..., Any] | None = options_from(options).before_send_span
+    return hook
 
 
 def has_data_collection_enabled(options: dict[str, Any] | None) -> bool:
     """True when the user set ``data_collection`` (sentry_lite accepts it without effect)."""
-    collection = options.get("data_collection") if options is not None else None
+    collection = options_from(options).data_collection
     return bool(collection is not None and collection.get("provided_by_user", False))
 

@@ -128,8 +128,7 @@ class ScopeCompat:
             from sentry_lite._flags import DEFAULT_FLAG_CAPACITY, FlagBuffer
 
             client = self.client
-            experiments = getattr(client.options, "_experiments", None) or {}
-            self._flags = FlagBuffer(experiments.get("max_flags") or DEFAULT_FLAG_CAPACITY)
+            self._flags = FlagBuffer(client.options.max_flags or DEFAULT_FLAG_CAPACITY)
         return self._flags
 
     def _set_compat(self, key: str, value: Any) -> None:
@@ -163,10 +162,11 @@ class ScopeCompat:
             "process.runtime.name": platform.python_implementation(),
             "process.runtime.version": "{}.{}.{}".format(*sys.version_info[:3]),
         })
-        for key, name in (("server.address", "server_name"), ("sentry.environment",
-                          "environment"), ("sentry.release", "release")):
-            if options.get(name):
-                self.set_attribute(key, options.get(name))
+        for key, value in (("server.address", options.server_name),
+                           ("sentry.environment", options.environment),
+                           ("sentry.release", options.release)):
+            if value:
+                self.set_attribute(key, value)
 
     def apply_to_telemetry(self, telemetry: dict[str, Any]) -> None:
         """Fill a log's or metric's trace ids and attributes from this scope (what the

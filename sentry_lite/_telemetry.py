@@ -88,11 +88,6 @@ def default_attributes(options: Any) -> dict[str, Any]:
     return found
 
 
-def _hook(options: Any, name: str) -> Any:
-    experiments = options._experiments if isinstance(options._experiments, dict) else {}
-    return getattr(options, name) or experiments.get(name)
-
-
 class Telemetry:
     """The logs and metrics streams of one client."""
 
@@ -110,8 +105,8 @@ class Telemetry:
         self.defaults = default_attributes(options)
         self.pii = bool(options.send_default_pii)
         self.metrics_on = options.enable_metrics is not False
-        self.before_send_log = _hook(options, "before_send_log")
-        self.before_send_metric = _hook(options, "before_send_metric")
+        self.before_send_log = options.before_send_log  # or _experiments' (lifted at init)
+        self.before_send_metric = options.before_send_metric
 
     def capture_log(self, log: dict[str, Any], scope: Scope) -> None:
         self._enrich(log, scope)

@@ -179,7 +179,6 @@ class Client(BaseClient):
         options = self.options
         if (options.profiles_sample_rate is not None or options.profiles_sampler is not None
                 or options.profile_session_sample_rate is not None
-                or "profiles_sample_rate" in options._experiments
                 or "sentry_lite.profiler._hooks" in sys.modules):
             from sentry_lite.profiler._hooks import setup  # loaded only when profiling
 

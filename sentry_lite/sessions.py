@@ -192,7 +192,7 @@ def _is_auto_session_tracking_enabled(scope: Scope) -> bool:
     forced = scope._force_auto_session_tracking
     if forced is not None:
         return bool(forced)
-    return bool(getattr(scope.get_client().options, "auto_session_tracking", False))
+    return bool(scope.get_client().options.auto_session_tracking)
 
 
 class _Tracked:

@@ -111,8 +111,7 @@ class _DebugOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from sentry_lite.api import get_client
 
-        options = getattr(get_client(), "options", None)
-        return bool(options is not None and options.get("debug"))
+        return bool(get_client().options.debug)
 
 
 # Messages written here show with ``debug=True``, like the official SDK's.

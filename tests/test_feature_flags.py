@@ -32,6 +32,16 @@ def test_the_101st_flag_evicts_the_oldest_and_an_update_moves_to_the_newest(
     assert "flag-0" not in {v["flag"] for v in values}
 
 
+def test_the_max_flags_experiment_sets_the_buffer_size(
+    sentry_init: Any, sentry_events: Any
+) -> None:
+    sentry_init(_experiments={"max_flags": 2})
+    for n in range(3):
+        add_feature_flag(f"flag-{n}", True)
+    sentry_lite.capture_message("boom")
+    assert [v["flag"] for v in _flags(sentry_events[0])] == ["flag-1", "flag-2"]
+
+
 def test_a_forked_scope_carries_its_parents_flags_and_not_the_other_way(
     sentry_init: Any, sentry_events: Any
 ) -> None:

@@ -155,7 +155,8 @@ def prepare_breadcrumb(
         if scrubber is None and options is not None:
             scrubber = scrubber_for(options)
         policy = policy_of(scrubber) if scrubber is not None else None
-        walker = Walker(limit, policy=policy, custom_repr=getattr(options, "custom_repr", None))
+        custom_repr = options.custom_repr if options is not None else None
+        walker = Walker(limit, policy=policy, custom_repr=custom_repr)
         converted, data_meta = walker.bag(data)
         if not isinstance(converted, dict):
             converted = {"value": converted}

@@ -108,7 +108,7 @@ def detect_release(start: str | None = None) -> str | None:
 def default_release(options: Any) -> str | None:
     """``detect_release`` for the project root, computed once per process."""
     if not _cached:
-        _cached.append(detect_release(getattr(options, "project_root", None)))
+        _cached.append(detect_release(options.project_root if options is not None else None))
     return _cached[0]
 
 

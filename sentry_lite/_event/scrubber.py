@@ -200,10 +200,10 @@ _foreign: dict[int, tuple[Any, KeyPolicy]] = {}
 
 def scrubber_for(options: Any) -> Any:
     """``options.event_scrubber``, else the default scrubber for ``send_default_pii``."""
-    given = getattr(options, "event_scrubber", None)
+    given = options.event_scrubber
     if given is not None:
         return given
-    pii = bool(getattr(options, "send_default_pii", False))
+    pii = bool(options.send_default_pii)
     scrubber = _defaults.get(pii)
     if scrubber is None:
         scrubber = _defaults[pii] = EventScrubber(recursive=True, send_default_pii=pii)

@@ -106,9 +106,9 @@ def _slow(span: Any) -> bool:
         from sentry_lite.scope import get_client
 
         options = get_client().options
-        if not options.get("enable_http_request_source", True):
+        if not options.enable_http_request_source:
             return False
-        threshold = options.get("http_request_source_threshold_ms") or 0
+        threshold = options.http_request_source_threshold_ms or 0
         return bool((span._end - span._start) * 1000 > threshold)
     except Exception:
         return True  # let the full check decide

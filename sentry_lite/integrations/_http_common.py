@@ -269,12 +269,12 @@ RAW = object()  # a body that is neither form data nor JSON: not sent
 
 def wants_body(options: Any) -> bool:
     """False with ``max_request_body_size="never"``: no body, not even a note about it."""
-    return getattr(options, "max_request_body_size", "medium") != "never"
+    return bool(options.max_request_body_size != "never")
 
 
 def body_allowed(options: Any, length: int | None) -> bool:
     """May a body of ``length`` bytes go with the event? (unknown length: only "always")"""
-    limit = BODY_LIMITS.get(getattr(options, "max_request_body_size", "medium"), 10_000)
+    limit = BODY_LIMITS.get(options.max_request_body_size, 10_000)
     if limit is None:
         return True
     if not limit or length is None:

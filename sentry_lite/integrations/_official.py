@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import zip_longest
 
+from sentry_lite._options import options_from
 from sentry_lite.integrations import (
     DEFAULT_INTEGRATIONS,
     DidNotEnable,
@@ -21,32 +22,6 @@ if TYPE_CHECKING:
     from sentry_lite.integrations import Integration
 
 
-class _Choice:
-    """What ``setup_from_options`` reads, from the official arguments (other names are looked
-    up in ``options``, a dict or a client's options)."""
-
-    def __init__(self, integrations: Sequence[Any], with_defaults: bool, auto: bool,
-                 disabled: Sequence[Any] | None, options: Any) -> None:
-        self.integrations = list(integrations)
-        self.default_integrations = with_defaults
-        self.auto_enabling_integrations = auto
-        self.disabled_integrations = list(disabled or ())
-        self._options = options if options is not None else {}
-
-    def __getattr__(self, name: str) -> Any:
-        options = self.__dict__.get("_options", {})
-        if isinstance(options, dict):
-            return options.get(name)
-        return getattr(options, name, None)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        value = getattr(self, name)
-        return default if value is None else value
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
-
-
 def setup_integrations(
     integrations: Sequence[Integration],
     with_defaults: bool = True,
@@ -56,8 +31,13 @@ def setup_integrations(
 ) -> dict[str, Integration]:
     """Set up ``integrations`` (plus the defaults, and the auto-enabling ones of frameworks
     already imported, when asked); the active ones by identifier."""
-    choice = _Choice(integrations, with_defaults, with_auto_enabling_integrations,
-                     disabled_integrations, options)
+    choice = options_from({
+        **dict(options or {}),
+        "integrations": list(integrations),
+        "default_integrations": with_defaults,
+        "auto_enabling_integrations": with_auto_enabling_integrations,
+        "disabled_integrations": list(disabled_integrations or ()),
+    })
     return setup_from_options(choice)
 
 

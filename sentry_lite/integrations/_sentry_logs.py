@@ -59,9 +59,7 @@ def _ignored(name: str) -> bool:
 def _enabled(client: Any, capture: bool | None) -> bool:
     if capture is not None:  # LoggingIntegration(capture_sentry_logs=...) decides
         return capture
-    options = client.options
-    experiments = getattr(options, "_experiments", None) or {}
-    return bool(getattr(options, "enable_logs", False) or experiments.get("enable_logs"))
+    return bool(client.options.enable_logs)  # or _experiments' (lifted at init)
 
 
 def forward(record: logging.LogRecord, capture: bool | None = None) -> None:
@@ -127,7 +125,7 @@ def _code_attributes(record: logging.LogRecord, attrs: dict[str, Any], options: 
         attrs["code.line.number"] = record.lineno
     path = record.pathname
     if path:
-        root = getattr(options, "project_root", None)
+        root = options.project_root
         attrs["code.file.path"] = path[len(root) + 1:] if root and path.startswith(root) else path
     for name, value in (("code.function.name", record.funcName), ("thread.id", record.thread),
                         ("thread.name", record.threadName), ("process.pid", record.process),

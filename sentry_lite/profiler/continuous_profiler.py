@@ -20,6 +20,7 @@ from time import perf_counter_ns, time
 from sentry_lite import _log
 from sentry_lite._event.release import default_release
 from sentry_lite._ids import new_event_id
+from sentry_lite._options import options_from
 from sentry_lite.consts import VERSION
 from sentry_lite.envelope import Envelope, Item, PayloadRef
 from sentry_lite.profiler._format import Recording, build_profile
@@ -80,10 +81,11 @@ class ProfileChunk:
                                      options, self.thread_names),
         }
         # Relay requires ``release`` in a chunk (empty when unknown).
-        payload["release"] = str(options["release"] or default_release(options) or "").strip()
-        for key in ("environment", "dist"):
-            if options[key] is not None:
-                payload[key] = str(options[key]).strip()
+        payload["release"] = str(options.release or default_release(options) or "").strip()
+        if options.environment is not None:
+            payload["environment"] = str(options.environment).strip()
+        if options.dist is not None:
+            payload["dist"] = str(options.dist).strip()
         return payload
 
 
@@ -98,9 +100,9 @@ class ContinuousScheduler:
         self.options = options
         self.sdk_info = sdk_info
         self.capture_func = capture_func
-        self.lifecycle = options.get("profile_lifecycle") or "manual"
+        self.lifecycle = options.profile_lifecycle or "manual"
         self.sampled = determine_profile_session_sampling_decision(
-            options.get("profile_session_sample_rate"))
+            options.profile_session_sample_rate)
         self.sampler = shared_sampler()
         self.running = False
         self.pid: int | None = None
@@ -114,8 +116,7 @@ class ContinuousScheduler:
         return self._profiler_id if self.running else None
 
     def is_auto_start_enabled(self) -> bool:
-        return bool((self.options.get("_experiments") or {}).get(
-            "continuous_profiling_auto_start")) and self.pid != os.getpid()
+        return bool(self.options.continuous_profiling_auto_start) and self.pid != os.getpid()
 
     def auto_start(self) -> ContinuousProfile | None:
         if not self.sampled or self.lifecycle != "trace":
@@ -223,7 +224,8 @@ def setup_continuous_profiler(options: Any, sdk_info: Any,
                               capture_func: Callable[[Envelope], None]) -> bool:
     """Make the session of this ``init()`` (ending the previous one first)."""
     teardown_continuous_profiler()
-    mode = options.get("profiler_mode") or ("gevent" if gevent_patched() else "thread")
+    options = options_from(options)  # a client's options or a dict
+    mode = options.profiler_mode or ("gevent" if gevent_patched() else "thread")
     if mode in ("thread", "sleep"):
         kind: type[ContinuousScheduler] = ThreadContinuousScheduler
     elif mode == "gevent":

@@ -17,6 +17,7 @@ from time import perf_counter_ns
 
 from sentry_lite import _log
 from sentry_lite._ids import new_event_id
+from sentry_lite._options import options_from
 from sentry_lite.profiler._format import Recording, build_profile, platform_blocks
 from sentry_lite.profiler._sampler import (
     DEFAULT_SAMPLING_FREQUENCY,
@@ -93,18 +94,13 @@ class GeventScheduler(Scheduler):
     name = "sentry_lite.profiler.Sampler"
 
 
-def _rate_of(options: Any) -> Any:
-    rate = options["profiles_sample_rate"]
-    if rate is None:
-        rate = (options["_experiments"] or {}).get("profiles_sample_rate")
-    return rate
-
-
 def has_profiling_enabled(options: Any) -> bool:
-    """True when transaction profiles may be taken (a sampler, or a rate above zero)."""
-    if options["profiles_sampler"] is not None:
+    """True when transaction profiles may be taken (a sampler, or a rate above zero);
+    ``options``: a client's options or a dict."""
+    options = options_from(options)
+    if options.profiles_sampler is not None:
         return True
-    rate = _rate_of(options)
+    rate = options.profiles_sample_rate  # or _experiments' (lifted by options_from)
     return rate is not None and rate > 0
 
 
@@ -112,9 +108,8 @@ def setup_profiler(options: Any) -> bool:
     """Choose the scheduler for ``profiler_mode``; False if one is set up already."""
     if _scheduler:
         return False
-    mode = options.get("profiler_mode") or (options.get("_experiments") or {}).get(
-        "profiler_mode"
-    )
+    options = options_from(options)
+    mode = options.profiler_mode
     if mode is None:
         mode = "gevent" if gevent_patched() else "thread"
     if mode in ("thread", "sleep"):
@@ -124,7 +119,7 @@ def setup_profiler(options: Any) -> bool:
     else:
         raise ValueError(f"Unknown profiler mode: {mode}")
     if mode == "gevent":
-        _log.log(bool(options.get("debug")), "debug",
+        _log.log(options.debug, "debug",
                  "profiling under gevent: only the greenlet running in each OS thread is sampled")
     atexit.register(teardown_profiler)
     return True
@@ -184,7 +179,7 @@ class Profile:
     def _decide(self, sampling_context: Any, options: Any) -> bool:
         if self.scheduler is None or options is None:
             return False
-        sampler = options["profiles_sampler"]
+        sampler = options.profiles_sampler
         if callable(sampler):
             try:
                 rate = sampler(sampling_context)
@@ -193,7 +188,7 @@ class Profile:
                          exc_info=True)
                 return False
         else:
-            rate = _rate_of(options)
+            rate = options.profiles_sample_rate
         if isinstance(rate, bool):
             rate = float(rate)
         if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:

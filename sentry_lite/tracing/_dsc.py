@@ -19,7 +19,7 @@ LOW_QUALITY_SOURCES = frozenset({"url"})
 
 def org_id(options: Any, dsn: Any) -> str | None:
     """The organisation id: the ``org_id`` option, else the ``o123.`` prefix of the DSN host."""
-    explicit = getattr(options, "org_id", None) if options is not None else None
+    explicit = options.org_id if options is not None else None
     if explicit:
         return str(explicit)
     host = getattr(dsn, "host", None)
@@ -75,7 +75,7 @@ def same_org(incoming: dict[str, str] | None, options: Any, dsn: Any) -> bool:
     ours = org_id(options, dsn)
     if theirs and ours:
         return theirs == ours
-    strict = bool(getattr(options, "strict_trace_continuation", False))
+    strict = options is not None and bool(options.strict_trace_continuation)
     return not strict or (theirs is None and ours is None)
 
 

@@ -3,6 +3,7 @@ does a URL get trace headers, put them on a request."""
 
 from __future__ import annotations
 
+from sentry_lite._options import options_from
 from sentry_lite.scope import get_current_scope
 from sentry_lite.tracing._headers import BAGGAGE_HEADER
 
@@ -15,25 +16,12 @@ if TYPE_CHECKING:
     from sentry_lite.tracing._span import Span
 
 
-def _get(options: Any, key: str) -> Any:
-    try:
-        return options.get(key)
-    except Exception:
-        return getattr(options, key, None)
-
-
 def has_tracing_enabled(options: Any) -> bool:
     """True when ``traces_sample_rate`` or ``traces_sampler`` is set and ``enable_tracing`` is
     not ``False`` (``options`` is a client's options or a dict; ``None`` gives False)."""
     if options is None:
         return False
-    return bool(
-        _get(options, "enable_tracing") is not False
-        and (
-            _get(options, "traces_sample_rate") is not None
-            or _get(options, "traces_sampler") is not None
-        )
-    )
+    return options_from(options).tracing_enabled
 
 
 def has_span_streaming_enabled(options: Any) -> bool:
@@ -61,7 +49,7 @@ def should_propagate_trace(client: Any, url: str) -> bool:
 
     if is_sentry_url(client, url):
         return False
-    return should_propagate(url, client.options.get("trace_propagation_targets"))
+    return should_propagate(url, client.options.trace_propagation_targets)
 
 
 def add_sentry_baggage_to_headers(headers: MutableMapping[str, str], sentry_baggage: str) -> None:
@@ -98,7 +86,7 @@ def should_truncate_gen_ai_input(options: Any) -> bool:
     never streamed here); True without options."""
     if options is None:
         return True
-    streaming = _get(options, "stream_gen_ai_spans")
+    streaming = options_from(options).stream_gen_ai_spans
     return not (True if streaming is None else streaming)
 
 

@@ -95,8 +95,7 @@ def start_transaction(
     transaction.sample_rate = decision.sample_rate
     if transaction.sampled and profile_hooks and (options.profiles_sample_rate is not None
                                 or options.profiles_sampler is not None
-                                or options.profile_session_sample_rate is not None
-                                or "profiles_sample_rate" in options._experiments):
+                                or options.profile_session_sample_rate is not None):
         profile_hooks[0](transaction, sampling_context, client)
     return transaction
 

@@ -13,7 +13,7 @@ from sentry_lite.scope import get_client, get_current_scope, get_isolation_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from types import FrameType
     from typing import Any
 
@@ -39,11 +39,6 @@ def _format_sql(cursor: Any, sql: Any) -> str | None:
     return sql.decode("utf-8", "replace") if isinstance(sql, bytes) else str(sql)
 
 
-def _keeps_params(options: Any) -> bool:
-    experiments = options.get("_experiments") or {}
-    return bool(experiments.get("record_sql_params", False))
-
-
 @contextmanager
 def record_sql_queries(
     cursor: Any,
@@ -59,7 +54,7 @@ def record_sql_queries(
     the active span) named by the query, and a ``query`` breadcrumb. Parameters are kept only
     with ``_experiments={"record_sql_params": True}``, as in the official SDK."""
     client = get_client()
-    if client.is_active() and _keeps_params(client.options):
+    if client.is_active() and client.options.record_sql_params:
         params_list = None if not params_list or params_list == [None] else params_list
         paramstyle = "format" if paramstyle == "pyformat" else paramstyle
     else:
@@ -111,11 +106,11 @@ def maybe_create_breadcrumbs_from_span(scope: Any, span: Any) -> None:
                              data=data)
 
 
-def _included(frame: FrameType, namespace: str | None, options: Any, paths: Any) -> bool:
+def _included(frame: FrameType, namespace: str | None, include: Sequence[str],
+              paths: Any) -> bool:
     if namespace is not None and namespace.startswith(_SDK_PREFIXES):
         return False
     abs_path = frame.f_code.co_filename
-    include = options.get("in_app_include") or ()
     if namespace and any(namespace == n or namespace.startswith(n + ".") for n in include):
         return True
     return bool(paths.in_app(namespace, abs_path))
@@ -132,12 +127,12 @@ def add_source(
     from sentry_lite._event.paths import Paths, filename_for
 
     paths = Paths(tuple(in_app_include or ()), tuple(in_app_exclude or ()), project_root)
-    options = {"in_app_include": in_app_include}
+    include = in_app_include or ()
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         namespace = frame.f_globals.get("__name__")
         namespace = namespace if isinstance(namespace, str) else None
-        if _included(frame, namespace, options, paths):
+        if _included(frame, namespace, include, paths):
             break
         frame = frame.f_back
     if frame is None:
@@ -149,32 +144,36 @@ def add_source(
     span.set_data("code.function", frame.f_code.co_name)
 
 
-def _add_source_if_slow(span: Any, enabled: str, threshold: str) -> None:
-    client = get_client()
+def _add_source_if_slow(span: Any, enabled: bool, threshold_ms: int | None,
+                        options: Any) -> None:
     end, start = span.timestamp, span.start_timestamp  # datetimes (or floats)
-    if not client.is_active() or end is None or start is None:
-        return
-    options = client.options
-    if not options.get(enabled, True):
+    if not enabled or end is None or start is None:
         return
     elapsed = end - start
     seconds = elapsed.total_seconds() if hasattr(elapsed, "total_seconds") else elapsed
-    if seconds * 1000 <= (options.get(threshold) or 0):
+    if seconds * 1000 <= (threshold_ms or 0):
         return
-    add_source(span, options.get("project_root"), options.get("in_app_include"),
-               options.get("in_app_exclude"))
+    add_source(span, options.project_root, options.in_app_include, options.in_app_exclude)
 
 
 def add_query_source(span: Any) -> None:
     """``add_source`` for a finished query span slower than ``db_query_source_threshold_ms``
     (when ``enable_db_query_source``)."""
-    _add_source_if_slow(span, "enable_db_query_source", "db_query_source_threshold_ms")
+    client = get_client()
+    if client.is_active():
+        options = client.options
+        _add_source_if_slow(span, options.enable_db_query_source,
+                            options.db_query_source_threshold_ms, options)
 
 
 def add_http_request_source(span: Any) -> None:
     """``add_source`` for a finished request span slower than
     ``http_request_source_threshold_ms`` (when ``enable_http_request_source``)."""
-    _add_source_if_slow(span, "enable_http_request_source", "http_request_source_threshold_ms")
+    client = get_client()
+    if client.is_active():
+        options = client.options
+        _add_source_if_slow(span, options.enable_http_request_source,
+                            options.http_request_source_threshold_ms, options)
 
 
 __all__ = [

@@ -9,6 +9,7 @@ only in its worker thread, when the first envelope is sent.
 from __future__ import annotations
 
 from sentry_lite import _dsn
+from sentry_lite._options import options_from
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ class Transport:
     parsed_dsn: _dsn.Dsn | None = None
 
     def __init__(self, options: Options | Mapping[str, Any] | None = None) -> None:
-        self.options = options
-        dsn = options.get("dsn") if options is not None else None
+        self.options = options  # as given: code written for sentry_sdk reads self.options[...]
+        self._options = options_from(options)
+        dsn = self._options.dsn
         self.parsed_dsn = _dsn.Dsn(dsn) if dsn else None
 
     def capture_envelope(self, envelope: Envelope) -> None:

@@ -43,13 +43,6 @@ if TYPE_CHECKING:
 ENVELOPE_OVERHEAD = 1536
 
 
-def _option(options: OptionsLike | None, name: str, default: Any) -> Any:
-    if options is None:
-        return default
-    value = options.get(name)
-    return default if value is None else value
-
-
 class HttpTransport(Transport):
     """Sends envelopes to the DSN's envelope endpoint; see the module docstring.
 
@@ -69,17 +62,18 @@ class HttpTransport(Transport):
     ) -> None:
         super().__init__(options)
         self._clock = clock
-        self._debug = bool(_option(options, "debug", False))
+        opts = self._options
+        self._debug = bool(opts.debug)
         self.shutdown_timeout = float(
-            _option(options, "shutdown_timeout", DEFAULT_SHUTDOWN_TIMEOUT)
+            DEFAULT_SHUTDOWN_TIMEOUT if opts.shutdown_timeout is None else opts.shutdown_timeout
         )
-        experiments = _option(options, "_experiments", {})
-        level = int(experiments.get("transport_compression_level", COMPRESS_LEVEL))
+        level = opts.transport_compression_level
+        level = COMPRESS_LEVEL if level is None else int(level)
         dsn = str(self.parsed_dsn) if self.parsed_dsn is not None else None
         self._packer = Packer()
         self._send_job = self._send  # bound once: the hot path and the outbox use it
         self._reports = ClientReports(
-            enabled=bool(_option(options, "send_client_reports", True)), clock=wall_clock
+            enabled=opts.send_client_reports is not False, clock=wall_clock
         )
         self._sender = Sender(
             self._make_route, BodyEncoder(level, dsn), self._reports, self,
@@ -87,7 +81,7 @@ class HttpTransport(Transport):
         )
         self._exited = False
         self._worker = BackgroundWorker(
-            int(_option(options, "transport_queue_size", DEFAULT_QUEUE_SIZE)),
+            int(opts.transport_queue_size or DEFAULT_QUEUE_SIZE),
             name="sentry_lite.HttpTransport",
             retry=self._retry,
             deferred=self._deferred,
@@ -96,7 +90,7 @@ class HttpTransport(Transport):
             overflow_bytes=self.overflow_bytes,
         )
         self._shelf: Shelf | None = None
-        outbox_path = experiments.get("outbox_path")
+        outbox_path = opts.outbox_path
         if outbox_path and self.parsed_dsn is not None:
             from sentry_lite.transport._shelf import Shelf
 
@@ -229,7 +223,7 @@ class HttpTransport(Transport):
         from sentry_lite.transport._route import Route
 
         assert self.parsed_dsn is not None
-        return Route(self.options or {}, self.parsed_dsn, self._sender.compressed)
+        return Route(self._options, self.parsed_dsn, self._sender.compressed)
 
     def _send(self, envelope: Envelope) -> None:
         delay = self._sender.send(envelope)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
     from sentry_lite._dsn import Dsn
-    from sentry_lite.transport._settings import OptionsLike
+    from sentry_lite._options import Options
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
@@ -74,7 +74,7 @@ def request_headers(dsn: Dsn, compressed: bool) -> dict[str, str]:
     return headers
 
 
-def pool_kwargs(options: OptionsLike) -> dict[str, Any]:
+def pool_kwargs(options: Options) -> dict[str, Any]:
     """Keyword arguments of the urllib3 pool manager: TLS, socket options, timeouts."""
     kwargs: dict[str, Any] = {
         "num_pools": NUM_POOLS,
@@ -87,25 +87,24 @@ def pool_kwargs(options: OptionsLike) -> dict[str, Any]:
         kwargs["ca_cert_dir"] = bundle
     elif bundle:
         kwargs["ca_certs"] = bundle
-    cert_file = options.get("cert_file") or os.environ.get("CLIENT_CERT_FILE")
-    if cert_file:
-        kwargs["cert_file"] = cert_file
-        kwargs["key_file"] = options.get("key_file") or os.environ.get("CLIENT_KEY_FILE")
+    if options.cert_file:  # init() reads CLIENT_CERT_FILE / CLIENT_KEY_FILE when not given
+        kwargs["cert_file"] = options.cert_file
+        kwargs["key_file"] = options.key_file
     chosen = socket_options(options)
     if chosen is not None:
         kwargs["socket_options"] = chosen
     return kwargs
 
 
-def _proxy_headers(options: OptionsLike, proxy: str) -> dict[str, str]:
-    headers = dict(options.get("proxy_headers") or {})
+def _proxy_headers(options: Options, proxy: str) -> dict[str, str]:
+    headers = dict(options.proxy_headers or {})
     auth = urllib3.util.parse_url(proxy).auth
     if auth and not any(key.lower() == "proxy-authorization" for key in headers):
         headers.update(urllib3.make_headers(proxy_basic_auth=auth))
     return headers
 
 
-def make_manager(options: OptionsLike, dsn: Dsn) -> urllib3.PoolManager:
+def make_manager(options: Options, dsn: Dsn) -> urllib3.PoolManager:
     """The pool manager for ``dsn``: a proxy manager when a proxy applies."""
     kwargs = pool_kwargs(options)
     proxy = choose_proxy(options, dsn)
@@ -130,7 +129,7 @@ def timeout_for(deadline: float | None, now: float) -> urllib3.Timeout | None:
 class Route:
     """POSTs bodies to the DSN's envelope endpoint over kept-alive connections."""
 
-    def __init__(self, options: OptionsLike, dsn: Dsn, compressed: bool) -> None:
+    def __init__(self, options: Options, dsn: Dsn, compressed: bool) -> None:
         self._manager = make_manager(options, dsn)
         self._headers = request_headers(dsn, compressed)
         self._target = self._target_for(dsn.envelope_url)

@@ -5,18 +5,13 @@ Stdlib only (the pool itself is built by ``_route.py``, in the worker thread).
 
 from __future__ import annotations
 
-import os
 import socket
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from typing import Any, TypeAlias
-
     from sentry_lite._dsn import Dsn
     from sentry_lite._options import Options
 
-    OptionsLike: TypeAlias = Options | Mapping[str, Any]
     SocketOption = tuple[int, int, int | bytes]
 
 # What urllib3 sets too: small requests must not wait for Nagle's algorithm.
@@ -39,10 +34,10 @@ def keepalive_options() -> list[SocketOption]:
     return found
 
 
-def socket_options(options: OptionsLike) -> list[SocketOption] | None:
+def socket_options(options: Options) -> list[SocketOption] | None:
     """The socket options of the connections (None: urllib3's defaults, TCP_NODELAY)."""
-    given = options.get("socket_options")
-    keep_alive = bool(options.get("keep_alive"))
+    given = options.socket_options
+    keep_alive = bool(options.keep_alive)
     if given is None and not keep_alive:
         return None
     base = given if given is not None else DEFAULT_SOCKET_OPTIONS
@@ -62,7 +57,7 @@ def _env_proxy(kind: str, host: str) -> str | None:
     return proxy
 
 
-def choose_proxy(options: OptionsLike, dsn: Dsn) -> str | None:
+def choose_proxy(options: Options, dsn: Dsn) -> str | None:
     """The proxy URL to use for ``dsn``, if any.
 
     An ``https_proxy`` / ``http_proxy`` option wins; ``""`` turns the proxy off.
@@ -72,7 +67,7 @@ def choose_proxy(options: OptionsLike, dsn: Dsn) -> str | None:
     """
     kinds = ("https", "http") if dsn.scheme == "https" else ("http",)
     for kind in kinds:
-        configured = options.get(f"{kind}_proxy")
+        configured = options.https_proxy if kind == "https" else options.http_proxy
         if configured == "":
             continue
         proxy = configured or _env_proxy(kind, dsn.host)
@@ -81,15 +76,12 @@ def choose_proxy(options: OptionsLike, dsn: Dsn) -> str | None:
     return None
 
 
-def ca_certs(options: OptionsLike) -> str | None:
-    """The CA bundle (file or directory): the option, ``SSL_CERT_FILE``,
-    ``REQUESTS_CA_BUNDLE``, else certifi's."""
-    given = options.get("ca_certs")
+def ca_certs(options: Options) -> str | None:
+    """The CA bundle (file or directory): the option (which ``init()`` takes from
+    ``SSL_CERT_FILE`` or ``REQUESTS_CA_BUNDLE`` when not given), else certifi's."""
+    given = options.ca_certs
     if given:
         return str(given)
-    env = os.environ.get("SSL_CERT_FILE") or os.environ.get("REQUESTS_CA_BUNDLE")
-    if env:
-        return env
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi is a dependency

@@ -154,6 +154,27 @@ def test_the_old_session_names_still_work_and_warn(sentry_init: Any) -> None:
     assert continuous_profiler.get_profiler_id() is None
 
 
+AUTO_START_SCRIPT = """
+import sentry_lite
+from sentry_lite.profiler import continuous_profiler, stop_profiler
+
+sentry_lite.init(profile_session_sample_rate=1.0)
+manual = continuous_profiler.get_profiler_id()  # None: waits for start_profiler()
+sentry_lite.init(profile_session_sample_rate=1.0,
+                 _experiments={"continuous_profiling_auto_start": True})
+auto = continuous_profiler.get_profiler_id()
+stop_profiler()
+print(manual is None, auto is not None, continuous_profiler.get_profiler_id() is None)
+"""
+
+
+def test_the_auto_start_experiment_starts_the_profiler_at_init() -> None:
+    # in a process of its own: the sampler thread it starts must not tick into other tests
+    done = subprocess.run([sys.executable, "-c", AUTO_START_SCRIPT], capture_output=True,
+                          text=True, check=True, cwd=ROOT, timeout=60)
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr
+
+
 EXIT_SCRIPT = """
 import sys, time
 import sentry_lite

@@ -14,7 +14,7 @@ import urllib3
 
 from sentry_lite._dsn import Dsn
 from sentry_lite._loopback import LoopbackServer
-from sentry_lite._options import build_options
+from sentry_lite._options import Options, build_options
 from sentry_lite.envelope import Envelope
 from sentry_lite.transport._http import HttpTransport
 from sentry_lite.transport._route import (
@@ -49,20 +49,20 @@ def _envelope(n: int = 0) -> Envelope:
 
 
 def test_no_proxy_by_default(no_proxy_env: pytest.MonkeyPatch) -> None:
-    assert choose_proxy({}, HTTPS_DSN) is None
-    assert not isinstance(make_manager({}, HTTPS_DSN), urllib3.ProxyManager)
-    proxied = make_manager({"https_proxy": "http://s:2"}, HTTPS_DSN)
+    assert choose_proxy(Options(), HTTPS_DSN) is None
+    assert not isinstance(make_manager(Options(), HTTPS_DSN), urllib3.ProxyManager)
+    proxied = make_manager(Options(https_proxy="http://s:2"), HTTPS_DSN)
     assert isinstance(proxied, urllib3.ProxyManager)
 
 
 def test_options_choose_by_scheme_and_https_falls_back_to_http(
     no_proxy_env: pytest.MonkeyPatch,
 ) -> None:
-    both = {"http_proxy": "http://h:1", "https_proxy": "http://s:2"}
+    both = Options(http_proxy="http://h:1", https_proxy="http://s:2")
     assert choose_proxy(both, HTTPS_DSN) == "http://s:2"
     assert choose_proxy(both, HTTP_DSN) == "http://h:1"
-    assert choose_proxy({"http_proxy": "http://h:1"}, HTTPS_DSN) == "http://h:1"
-    assert choose_proxy({"https_proxy": "http://s:2"}, HTTP_DSN) is None
+    assert choose_proxy(Options(http_proxy="http://h:1"), HTTPS_DSN) == "http://h:1"
+    assert choose_proxy(Options(https_proxy="http://s:2"), HTTP_DSN) is None
 
 
 def test_environment_is_used_unless_no_proxy_names_the_host(
@@ -70,13 +70,13 @@ def test_environment_is_used_unless_no_proxy_names_the_host(
 ) -> None:
     no_proxy_env.setenv("HTTPS_PROXY", "http://env-s:3")
     no_proxy_env.setenv("HTTP_PROXY", "http://env-h:4")
-    assert choose_proxy({}, HTTPS_DSN) == "http://env-s:3"
-    assert choose_proxy({}, HTTP_DSN) == "http://env-h:4"
+    assert choose_proxy(Options(), HTTPS_DSN) == "http://env-s:3"
+    assert choose_proxy(Options(), HTTP_DSN) == "http://env-h:4"
     no_proxy_env.setenv("NO_PROXY", "localhost,.example.com")
-    assert choose_proxy({}, HTTPS_DSN) is None
-    assert choose_proxy({}, HTTP_DSN) is None
+    assert choose_proxy(Options(), HTTPS_DSN) is None
+    assert choose_proxy(Options(), HTTP_DSN) is None
     # An explicit option still wins over NO_PROXY.
-    assert choose_proxy({"https_proxy": "http://opt:5"}, HTTPS_DSN) == "http://opt:5"
+    assert choose_proxy(Options(https_proxy="http://opt:5"), HTTPS_DSN) == "http://opt:5"
 
 
 def test_an_empty_option_turns_the_environment_proxy_off(
@@ -84,8 +84,8 @@ def test_an_empty_option_turns_the_environment_proxy_off(
 ) -> None:
     no_proxy_env.setenv("HTTPS_PROXY", "http://env-s:3")
     no_proxy_env.setenv("HTTP_PROXY", "http://env-h:4")
-    assert choose_proxy({"https_proxy": ""}, HTTPS_DSN) == "http://env-h:4"
-    assert choose_proxy({"https_proxy": "", "http_proxy": ""}, HTTPS_DSN) is None
+    assert choose_proxy(Options(https_proxy=""), HTTPS_DSN) == "http://env-h:4"
+    assert choose_proxy(Options(https_proxy="", http_proxy=""), HTTPS_DSN) is None
 
 
 def test_envelopes_go_through_an_http_proxy_with_its_headers(
@@ -131,8 +131,8 @@ def test_env_proxy_is_skipped_for_a_no_proxy_host(no_proxy_env: pytest.MonkeyPat
 def test_socket_options() -> None:
     from urllib3.connection import HTTPConnection
 
-    assert socket_options({}) is None
-    keepalive = socket_options({"keep_alive": True})
+    assert socket_options(Options()) is None
+    keepalive = socket_options(Options(keep_alive=True))
     assert keepalive is not None
     assert keepalive[: len(HTTPConnection.default_socket_options)] == [
         tuple(o) for o in HTTPConnection.default_socket_options
@@ -142,8 +142,8 @@ def test_socket_options() -> None:
         (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0),
         (socket.IPPROTO_TCP, socket.TCP_NODELAY, 0),
     ]
-    assert socket_options({"socket_options": mine}) == mine
-    merged = socket_options({"socket_options": mine, "keep_alive": True})
+    assert socket_options(Options(socket_options=mine)) == mine
+    merged = socket_options(Options(socket_options=mine, keep_alive=True))
     assert merged is not None
     assert merged[:2] == mine  # the user's own SO_KEEPALIVE setting is kept, not doubled
     assert sum(1 for level, name, _ in merged if name == socket.SO_KEEPALIVE) == 1
@@ -151,7 +151,7 @@ def test_socket_options() -> None:
 
 def test_keep_alive_reaches_the_socket() -> None:
     with LoopbackServer() as server:
-        route = Route({"keep_alive": True}, Dsn(server.dsn), False)
+        route = Route(Options(keep_alive=True), Dsn(server.dsn), False)
         try:
             assert route.post(_envelope().serialize(), None, 0.0).status == 200
             connection: Any = route._target.pool._get_conn()  # the kept-alive one
@@ -175,12 +175,12 @@ def test_ca_certs_option_environment_and_certifi(
 
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    assert pool_kwargs({})["ca_certs"] == certifi.where()
-    assert pool_kwargs({"ca_certs": "/my/ca.pem"})["ca_certs"] == "/my/ca.pem"
-    assert pool_kwargs({"ca_certs": str(tmp_path)})["ca_cert_dir"] == str(tmp_path)
-    monkeypatch.setenv("SSL_CERT_FILE", "/env/ca.pem")
-    assert pool_kwargs({})["ca_certs"] == "/env/ca.pem"
-    kwargs = pool_kwargs({"cert_file": "/c.pem", "key_file": "/k.pem"})
+    assert pool_kwargs(Options())["ca_certs"] == certifi.where()
+    assert pool_kwargs(Options(ca_certs="/my/ca.pem"))["ca_certs"] == "/my/ca.pem"
+    assert pool_kwargs(Options(ca_certs=str(tmp_path)))["ca_cert_dir"] == str(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", "/env/ca.pem")  # read by init(), with the options
+    assert pool_kwargs(build_options(None, {}))["ca_certs"] == "/env/ca.pem"
+    kwargs = pool_kwargs(Options(cert_file="/c.pem", key_file="/k.pem"))
     assert (kwargs["cert_file"], kwargs["key_file"]) == ("/c.pem", "/k.pem")
     assert kwargs["cert_reqs"] == "CERT_REQUIRED"
     assert kwargs["retries"] is False
@@ -192,7 +192,7 @@ def test_timeouts_never_outlive_a_deadline() -> None:
         return None if timeout is None else (timeout.connect_timeout, timeout.read_timeout)
 
     assert pair(None) is None  # the pool's own: CONNECT_TIMEOUT, READ_TIMEOUT
-    assert pool_kwargs({})["timeout"].read_timeout == READ_TIMEOUT
+    assert pool_kwargs(Options())["timeout"].read_timeout == READ_TIMEOUT
     assert pair(101.0) == (1.0, 1.0)
     assert pair(1000.0) == (CONNECT_TIMEOUT, READ_TIMEOUT)
     assert pair(90.0) == (0.01, 0.01)
