@@ -38,6 +38,7 @@ ELSEWHERE: dict[str, dict[str, str]] = {
         **dict.fromkeys(("Profile", "has_profiling_enabled", "setup_profiler"),
                         "sentry_lite.profiler.transaction_profiler"),
         "setup_continuous_profiler": "sentry_lite.profiler.continuous_profiler",
+        **dict.fromkeys(("Envelope", "Item", "PayloadRef"), "sentry_lite.envelope"),
     },
     "sentry_lite.envelope": {
         "capture_internal_exceptions": _UTILS, "Session": "sentry_lite.session",

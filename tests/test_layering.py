@@ -6,7 +6,8 @@ The order, lowest first (``rank`` encodes it):
    trace values ``tracing._propagation`` / ``_headers`` / ``_sampling`` / ``_dsc``...)
 1. scope: ``scope`` with ``_scope_compat``, ``_scope_extras``, ``_merge``, ``_blocks``, ``_health``
 2. tracing: spans and transactions (they activate themselves on a scope)
-3. transport and the client's helpers: transport, sessions, batcher, telemetry, spotlight, profiler
+3. transport and the client's helpers: transport, sessions, batcher, telemetry, spotlight, profiler,
+   the client's event pipeline (``_pipeline``)
 4. integration machinery: ``sentry_lite.integrations`` itself, ``_auto``, ``_importhook``,
    ``_official``, ``_uwsgi`` (they use the scope, never the client module)
 5. client
@@ -78,6 +79,7 @@ LAYERS = (
     ("sentry_lite._spotlight", 3),
     ("sentry_lite.profiler", 3),
     ("sentry_lite.worker", 3),
+    ("sentry_lite._pipeline", 3),
     ("sentry_lite.client", 5),
     ("sentry_lite.api", 6),
     ("sentry_lite.hub", 6),
