@@ -180,7 +180,7 @@ class EventPipeline:
 
     def _send(self, event: Event, hint: Hint, category: str) -> None:
         """Put ``event`` (with its profile and attachments) in an envelope for the transport."""
-        dsn = self._client.parsed_dsn
+        dsn = self._client._parsed_dsn
         headers: dict[str, Any] = {"event_id": event.get("event_id")}
         if dsn is not None:
             headers["dsn"] = str(dsn)

@@ -31,6 +31,7 @@ import os
 import threading
 import time
 import weakref
+from functools import partial
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -67,6 +68,84 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class DeferredWork:
+    """The owner's deferred work, and when it is due; guarded by the worker's condition.
+
+    ``retry(force)`` does the work and answers the seconds until it wants to run
+    again (``None``: nothing left); ``count()`` says how much is left. A flush that
+    wants the work tried at once takes a ticket (``ask``); a run serves every ticket
+    taken before it started.
+    """
+
+    __slots__ = ("_clock", "_cond", "_count", "_retry", "asked", "due", "served")
+
+    def __init__(
+        self,
+        retry: Callable[[bool], float | None] | None,
+        count: Callable[[], int] | None,
+        clock: Callable[[], float],
+        cond: threading.Condition,
+    ) -> None:
+        self._retry = retry
+        self._count = count
+        self._clock = clock
+        self._cond = cond
+        self.due: float | None = None  # the clock time of the next run
+        self.asked = 0  # the last ticket taken
+        self.served = 0  # the last ticket a run has served
+
+    @property
+    def enabled(self) -> bool:
+        return self._retry is not None
+
+    def waiting(self) -> int:
+        """How much deferred work the owner holds."""
+        return self._count() if self._count is not None else 0
+
+    def ask(self) -> int:
+        """A ticket: the next run (the one after it starts) serves it."""
+        self.asked += 1
+        return self.asked
+
+    def schedule(self, delay: float) -> bool:
+        """Run in ``delay`` seconds, unless due sooner; True when that moved the due time."""
+        due = self._clock() + max(delay, 0.0)
+        if self.due is None or due < self.due:
+            self.due = due
+            return True
+        return False
+
+    def cancel(self) -> None:
+        self.due = None
+
+    def is_due(self) -> bool:
+        if self._retry is None:
+            return False
+        return self.asked > self.served or (self.due is not None and self._clock() >= self.due)
+
+    def timeout(self) -> float | None:
+        """Seconds until due (a wait's timeout), None when nothing is scheduled."""
+        return None if self.due is None else max(self.due - self._clock(), 0.0)
+
+    def tried(self, ticket: int, deadline: float) -> bool:
+        """A run served ``ticket`` and the next one falls at or after ``deadline``."""
+        return self.served >= ticket and (self.due is None or self.due >= deadline)
+
+    def job(self) -> Job:
+        """A job doing the work now (taken with the condition held)."""
+        return partial(self.run, self.asked > self.served, self.asked)
+
+    def run(self, forced: bool, ticket: int) -> None:
+        assert self._retry is not None
+        delay: float | None = None
+        try:
+            delay = self._retry(forced)
+        finally:
+            with self._cond:
+                self.due = None if delay is None else self._clock() + max(delay, 0.0)
+                self.served = max(self.served, ticket)
+
+
 class BackgroundWorker:
     """One daemon thread, started lazily, running jobs from a bounded queue."""
 
@@ -89,7 +168,7 @@ class BackgroundWorker:
         self.overflow_bytes = overflow_bytes
         self.name = name
         self._retry = retry
-        self._deferred = deferred
+        self._count_deferred = deferred
         self._on_error = on_error
         self._on_fork_child = on_fork_child
         self._clock = clock
@@ -109,9 +188,7 @@ class BackgroundWorker:
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
-        self._next_retry: float | None = None
-        self._force_seq = 0  # bumped by each flush that wants deferred work tried now
-        self._forced_seq = 0  # the last flush request the worker has served
+        self._later = DeferredWork(self._retry, self._count_deferred, self._clock, self._cond)
 
     def _reset_after_fork(self) -> None:
         self._fresh_state()
@@ -189,9 +266,7 @@ class BackgroundWorker:
     def schedule_retry(self, delay: float) -> None:
         """Ask for ``retry`` to run in ``delay`` seconds (sooner if already asked)."""
         with self._cond:
-            due = self._clock() + max(delay, 0.0)
-            if self._next_retry is None or due < self._next_retry:
-                self._next_retry = due
+            if self._later.schedule(delay):
                 self._cond.notify()
 
     @property
@@ -202,14 +277,10 @@ class BackgroundWorker:
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
         count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
-        if self._deferred is not None:
-            count += self._deferred()
-        return count
+        return count + self._later.waiting()
 
     def _idle(self) -> bool:
-        return not self._queue and not self._overflow and not self._active and (
-            self._deferred is None or self._deferred() == 0
-        )
+        return not (self._queue or self._overflow or self._active or self._later.waiting())
 
     def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> bool:
         """Wait up to ``timeout`` seconds for the queue (and deferred work) to drain.
@@ -242,9 +313,8 @@ class BackgroundWorker:
         """Force the work through until ``deadline``; ``wanted`` continues a flush."""
         with self._cond:
             if wanted is None:
-                self._force_seq += 1
-                wanted = self._force_seq
-                if self._queue or self._overflow or self._retry is not None:
+                wanted = self._later.ask()
+                if self._queue or self._overflow or self._later.enabled:
                     self._ensure_thread()
             if not self.is_alive and self._cannot_start:
                 inline = True
@@ -258,12 +328,8 @@ class BackgroundWorker:
 
     def _wait(self, deadline: float, wanted: int) -> None:
         while not self._idle():
-            if (
-                self._forced_seq >= wanted
-                and not self._queue
-                and not self._overflow
-                and not self._active
-                and (self._next_retry is None or self._next_retry >= deadline)
+            if self._later.tried(wanted, deadline) and not (
+                self._queue or self._overflow or self._active
             ):
                 return  # tried; the next retry falls after our deadline
             remaining = deadline - self._clock()
@@ -288,7 +354,7 @@ class BackgroundWorker:
             self._queue.clear()
             self._overflow.clear()
             self._overflow_size = 0
-            self._next_retry = None
+            self._later.cancel()
             self._cond.notify_all()
         _workers.discard(self)
 
@@ -338,34 +404,14 @@ class BackgroundWorker:
                 if job is not None:
                     self._active = True
                     return job
-                if self._retry is not None and self._retry_due():
+                if self._later.is_due():
                     self._active = True
-                    seq = self._force_seq
-                    forced = seq > self._forced_seq
-                    return lambda: self._run_retry(forced, seq)
-                timeout = None
-                if self._next_retry is not None:
-                    timeout = max(self._next_retry - self._clock(), 0.0)
+                    return self._later.job()
                 self._sleeping = True
                 try:
-                    self._cond.wait(timeout)
+                    self._cond.wait(self._later.timeout())
                 finally:
                     self._sleeping = False
-
-    def _retry_due(self) -> bool:
-        if self._force_seq > self._forced_seq:
-            return True
-        return self._next_retry is not None and self._clock() >= self._next_retry
-
-    def _run_retry(self, forced: bool, seq: int) -> None:
-        assert self._retry is not None
-        delay: float | None = None
-        try:
-            delay = self._retry(forced)
-        finally:
-            with self._cond:
-                self._next_retry = None if delay is None else self._clock() + max(delay, 0.0)
-                self._forced_seq = max(self._forced_seq, seq)
 
     def _call(self, task: Job) -> None:
         try:
@@ -394,11 +440,12 @@ def _drain_inline(worker: BackgroundWorker, deadline: float) -> None:
             if job is None:
                 break
             worker._call(job)
-        if worker._retry is not None and worker._clock() < deadline:
+        later = worker._later
+        if later.enabled and worker._clock() < deadline:
             with worker._cond:
-                seq = worker._force_seq
+                ticket = later.asked
             try:
-                worker._run_retry(True, seq)
+                later.run(True, ticket)
             except Exception as exc:
                 worker._report(exc)
     finally:
