@@ -90,6 +90,7 @@ LAYERS = (
     ("sentry_lite.integrations", 8),
     ("sentry_lite.testing", 8),
     ("sentry_lite._loopback", 8),
+    ("sentry_lite._loopback_records", 8),
     # the sentry_sdk compatibility facades over the core
     ("sentry_lite.utils", 8),
     ("sentry_lite._errors", 8),
