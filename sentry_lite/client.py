@@ -365,8 +365,8 @@ class Client(BaseClient):
 
 
 def __getattr__(name: str) -> Any:
-    """Names the official module holds for its own use (``serialize``...): see _reexports."""
-    from sentry_lite._reexports import lookup
+    """Names the official module holds for its own use (``serialize``...): see _reexport."""
+    from sentry_lite._reexport import lookup
 
     return lookup(__name__, name, globals())
 

@@ -19,7 +19,7 @@ The order, lowest first (``rank`` encodes it):
 Imports at module level and imports inside functions and methods are both checked; those under
 ``if TYPE_CHECKING:`` are not (they never run). An import inside a function may go up a layer only
 when it is in ``LATE_BINDINGS``, with its reason. Imports made through ``importlib`` (the lazy
-attribute tables of ``sentry_lite`` and ``_reexports``) are strings, not checked here.
+attribute tables of ``sentry_lite`` and ``_reexport``) are strings, not checked here.
 
 Ruff's PLC0415 (import-outside-toplevel) stays off: it flags 280 imports in 87 files, the
 standard library's included, and deferring imports is how ``import sentry_lite`` stays light
@@ -61,7 +61,6 @@ LEAVES = (
     "sentry_lite._conventions",
     "sentry_lite._constructor",
     "sentry_lite._text",
-    "sentry_lite._reexports",
     "sentry_lite.session",
 )
 LAYERS = (
