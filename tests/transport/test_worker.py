@@ -11,12 +11,8 @@ import warnings
 
 import pytest
 
-from sentry_lite.transport._worker import (
-    BackgroundWorker,
-    DeferredWork,
-    current_deadline,
-    is_sdk_thread,
-)
+from sentry_lite.transport._deferred import DeferredWork
+from sentry_lite.transport._worker import BackgroundWorker, current_deadline, is_sdk_thread
 
 fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
