@@ -13,12 +13,10 @@ a status and headers (``429`` with ``X-Sentry-Rate-Limits``...), slowly, never
         assert server.wait_for_events(1)
         assert server.events[0]["message"] == "hello"
 
-Observations (``requests``, ``envelopes``, ``events``...) are snapshots taken
-under a lock. ``envelopes``, ``events``, ``items_of`` and ``client_reports``
-count only what the server *accepted* (answered with a 2xx), as a real Sentry
-would store it; ``requests`` holds everything, rejected and unanswered too.
-Waiting is done on a condition variable: ``wait_for*`` return as soon as the
-predicate holds, or False after ``timeout`` seconds.
+The observations (``requests``, ``envelopes``, ``events``, ``wait_for*``...) and
+the values ``Reply`` and ``RecordedRequest`` live in ``sentry_lite._loopback_records``;
+this module listens, answers and keeps track of connections. ``http.server`` parses
+the requests; chunked bodies are decoded by ``http.client`` (see ``_read_chunked``).
 """
 
 from __future__ import annotations
@@ -26,104 +24,20 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import zlib
+from http.client import HTTPResponse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
+from sentry_lite._loopback_records import RecordedRequest, Reply, RequestLog, decode_body
 from sentry_lite.envelope import Envelope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ssl
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
+    from io import BufferedIOBase
     from typing import Any
 
-    from sentry_lite.envelope import Item
-
 _ENVELOPE_PATH = re.compile(r"^/api/(\d+)/envelope/?(?:\?.*)?$")
-
-
-class Reply:
-    """How the server answers one request.
-
-    ``status``, ``headers`` and ``body`` (default ``{"id": <event_id>}``) are sent
-    after ``delay`` seconds; with ``hang=True`` the request is read and recorded
-    but never answered (the connection is closed when the server stops, goes
-    down, or ``release()`` is called).
-    """
-
-    __slots__ = ("body", "delay", "hang", "headers", "status")
-
-    def __init__(
-        self,
-        status: int = 200,
-        headers: Mapping[str, str] | None = None,
-        body: bytes | None = None,
-        *,
-        delay: float = 0.0,
-        hang: bool = False,
-    ) -> None:
-        self.status = status
-        self.headers = dict(headers or {})
-        self.body = body
-        self.delay = delay
-        self.hang = hang
-
-    def __repr__(self) -> str:
-        return f"Reply({self.status}, {self.headers!r}, delay={self.delay}, hang={self.hang})"
-
-
-class RecordedRequest:
-    """One request as the server received it, and what it answered."""
-
-    __slots__ = (
-        "body", "data", "envelope", "error", "headers", "method", "path", "status", "target",
-    )
-
-    def __init__(self, method: str, target: str, headers: dict[str, str], body: bytes) -> None:
-        self.method = method
-        self.target = target  # as on the request line: absolute when sent through a proxy
-        self.path = target
-        if target.startswith(("http://", "https://")):
-            parts = urlsplit(target)
-            self.path = parts.path + (f"?{parts.query}" if parts.query else "")
-        self.headers = headers  # as sent (case preserved); see header()
-        self.body = body  # raw, possibly gzip-compressed
-        self.data: bytes | None = None  # decompressed body
-        self.envelope: Envelope | None = None
-        self.error: str | None = None  # why the body could not be decoded
-        self.status: int | None = None  # None: not answered (yet)
-
-    def header(self, name: str, default: str | None = None) -> str | None:
-        """A request header by case-insensitive name."""
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return default
-
-    @property
-    def proxied(self) -> bool:
-        """True when the request line held an absolute URL (a forward-proxy request)."""
-        return self.target.startswith(("http://", "https://"))
-
-    @property
-    def accepted(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-    def __repr__(self) -> str:
-        return f"<RecordedRequest {self.method} {self.path} -> {self.status}>"
-
-
-def _decode_body(body: bytes, encoding: str | None) -> bytes:
-    encoding = (encoding or "identity").strip().lower()
-    if encoding in ("identity", ""):
-        return body
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompress(body, 31)
-    if encoding == "deflate":
-        return zlib.decompress(body)
-    raise ValueError(f"unsupported Content-Encoding {encoding!r}")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -148,19 +62,44 @@ class _Handler(BaseHTTPRequestHandler):
 
     def read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks: list[bytes] = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
+            return _read_chunked(self.rfile)
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output clean
+
+
+class _ChunkedBody:
+    """The request's stream behind a made-up response head: what ``http.client`` reads.
+
+    ``http.server`` leaves request bodies to the handler, and the stdlib's decoder of
+    the chunked transfer coding (chunk extensions, trailers, line limits, truncation)
+    is ``http.client.HTTPResponse``'s; this hands it the stream as if the body came in
+    a response, and never closes the connection's file.
+    """
+
+    def __init__(self, rfile: BufferedIOBase) -> None:
+        self._head = [b"HTTP/1.1 200 OK\r\n", b"Transfer-Encoding: chunked\r\n", b"\r\n"]
+        self._rfile = rfile
+
+    def makefile(self, mode: str) -> _ChunkedBody:
+        return self
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self._head.pop(0) if self._head else self._rfile.readline(limit)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._rfile.read(size)
+
+    def close(self) -> None:
+        pass  # the connection stays open (keep-alive)
+
+
+def _read_chunked(rfile: BufferedIOBase) -> bytes:
+    response = HTTPResponse(_ChunkedBody(rfile))  # type: ignore[arg-type]
+    response.begin()
+    return response.read()
 
 
 class _Server(ThreadingHTTPServer):
@@ -175,7 +114,7 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class LoopbackServer:
+class LoopbackServer(RequestLog):
     """A Sentry-compatible envelope endpoint on ``127.0.0.1``; see the module docstring.
 
     ``project_id`` and ``public_key`` shape the ``dsn``; requests to another
@@ -201,12 +140,11 @@ class LoopbackServer:
         keyfile: str | None = None,
         client_ca: str | None = None,
     ) -> None:
+        super().__init__()
         self.project_id = project_id
         self.public_key = public_key
         self._port = port
         self._tls = (certfile, keyfile, client_ca) if certfile else None
-        self._cond = threading.Condition()
-        self._requests: list[RecordedRequest] = []
         self._default = reply or Reply()
         self._script: list[Reply] = []
         self._server: _Server | None = None
@@ -354,81 +292,11 @@ class LoopbackServer:
         with self._cond:
             return self._script.pop(0) if self._script else None
 
-    # -- observations ---------------------------------------------------------------
-
     @property
     def connections_accepted(self) -> int:
         """TCP connections accepted so far (kept-alive ones count once)."""
         with self._cond:
             return self._accepted
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received, in order, whatever was answered."""
-        with self._cond:
-            return list(self._requests)
-
-    @property
-    def statuses(self) -> list[int | None]:
-        """The status answered to each request, in order (None: not answered)."""
-        with self._cond:
-            return [r.status for r in self._requests]
-
-    @property
-    def envelopes(self) -> list[Envelope]:
-        """Envelopes of the requests answered with a 2xx, in order."""
-        with self._cond:
-            return [r.envelope for r in self._requests if r.accepted and r.envelope is not None]
-
-    def items_of(self, item_type: str) -> list[Item]:
-        """Accepted items of ``item_type`` (``"event"``, ``"attachment"``...)."""
-        return [item for env in self.envelopes for item in env.items if item.type == item_type]
-
-    @property
-    def events(self) -> list[dict[str, Any]]:
-        """Payloads of accepted ``event`` items (errors and messages)."""
-        return [item.payload.json for item in self.items_of("event")]
-
-    @property
-    def transactions(self) -> list[dict[str, Any]]:
-        return [item.payload.json for item in self.items_of("transaction")]
-
-    @property
-    def client_reports(self) -> list[dict[str, Any]]:
-        return [item.payload.json for item in self.items_of("client_report")]
-
-    def discarded(self, reason: str | None = None, category: str | None = None) -> int:
-        """Sum of the accepted client reports' quantities, filtered by reason/category."""
-        total = 0
-        for report in self.client_reports:
-            for entry in report.get("discarded_events", ()):
-                if reason in (None, entry.get("reason")) and category in (
-                    None, entry.get("category"),
-                ):
-                    total += int(entry.get("quantity", 0))
-        return total
-
-    def clear(self) -> None:
-        """Forget the requests recorded so far."""
-        with self._cond:
-            self._requests.clear()
-
-    def wait_for(self, predicate: Callable[[LoopbackServer], bool], timeout: float = 5.0) -> bool:
-        """Wait until ``predicate(server)`` holds (checked on every request); False on timeout."""
-        with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
-
-    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda s: len(s._requests) >= count, timeout)
-
-    def wait_for_envelopes(self, count: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda s: len(s.envelopes) >= count, timeout)
-
-    def wait_for_events(self, count: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda s: len(s.events) >= count, timeout)
-
-    def wait_for_items(self, item_type: str, count: int, timeout: float = 5.0) -> bool:
-        return self.wait_for(lambda s: len(s.items_of(item_type)) >= count, timeout)
 
     # -- the handler's side ---------------------------------------------------------
 
@@ -440,14 +308,6 @@ class LoopbackServer:
             else:
                 self._connections.discard(conn)
 
-    def _record(self, request: RecordedRequest, status: int | None = None) -> None:
-        with self._cond:
-            if status is None:
-                self._requests.append(request)
-            else:
-                request.status = status
-            self._cond.notify_all()
-
     def _decode(self, request: RecordedRequest) -> Reply | None:
         """Fill ``request.data``/``envelope``; a Reply when it cannot be accepted."""
         match = _ENVELOPE_PATH.match(request.path)
@@ -457,7 +317,7 @@ class LoopbackServer:
         if f"sentry_key={self.public_key}" not in auth:
             return Reply(401)
         try:
-            request.data = _decode_body(request.body, request.header("Content-Encoding"))
+            request.data = decode_body(request.body, request.header("Content-Encoding"))
             request.envelope = Envelope.deserialize(request.data)
         except Exception as exc:
             request.error = repr(exc)

@@ -39,7 +39,7 @@ _ELSEWHERE = {
                                "event_from_exception", "exc_info_from_error", "format_attribute",
                                "has_data_collection_enabled", "logger")),
         ("sentry_lite.consts", ("INSTRUMENTER", "SPANDATA")),
-        ("sentry_lite._reexports", ("SDK_INFO",)),
+        ("sentry_lite._reexport", ("SDK_INFO",)),
         ("sentry_lite.feature_flags", ("FlagBuffer",)),
         ("sentry_lite.profiler", ("Profile", "get_profiler_id", "try_autostart_continuous_profiler",
                                   "try_profile_lifecycle_trace_start")),

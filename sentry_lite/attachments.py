@@ -49,8 +49,8 @@ class Attachment:
 
 
 def __getattr__(name: str) -> Any:
-    """Names the official module holds for its own use: see _reexports."""
-    from sentry_lite._reexports import lookup
+    """Names the official module holds for its own use: see _reexport."""
+    from sentry_lite._reexport import lookup
 
     return lookup(__name__, name, globals())
 

@@ -1,45 +1,37 @@
 """The client: turns what the application reports into envelopes for the transport.
 
-``Client.capture_event`` is a pipeline of small named steps; each may drop the event,
-and every drop is counted by reason for client reports:
-
-    filter (ignore_errors) -> sample (sample_rate, error_sampler) -> stacktrace
-    -> scopes (merge, processors) -> defaults -> scrub -> serialize
-    -> before_send -> envelope -> transport
+``Client`` coordinates the parts of one ``init()``: the options, the transport, the
+integrations, the event pipeline (``sentry_lite._pipeline``: filter, sample, merge the
+scopes, scrub, ``before_send``, envelope), the logs and metrics (``sentry_lite._telemetry``)
+and the sessions (``sentry_lite.sessions``). Every drop is counted by reason through
+``Client._lost``, for client reports.
 """
 
 from __future__ import annotations
 
 import sys
 from os import environ
-from time import time
 
 from sentry_lite import _log
-from sentry_lite._event.breadcrumbs import prepare_breadcrumb
-from sentry_lite._event.defaults import apply_defaults
 from sentry_lite._event.exceptions import event_from_exception, exc_info_from_error
-from sentry_lite._event.scrubber import scrubber_for
-from sentry_lite._event.serializer import serialize_event
-from sentry_lite._ids import new_event_id
-from sentry_lite._merge import apply_scopes, check_in_scopes
 from sentry_lite._options import Options, build_options, options_from, warn_inert_options
-from sentry_lite.envelope import Envelope, Item, PayloadRef
+from sentry_lite._pipeline import CATEGORIES, EventPipeline
 from sentry_lite.transport import make_transport
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from random import Random
     from typing import Any
 
     from sentry_lite._dsn import Dsn
-    from sentry_lite.attachments import Attachment
+    from sentry_lite._telemetry import Telemetry
+    from sentry_lite.envelope import Envelope
     from sentry_lite.integrations import Integration
     from sentry_lite.scope import Scope
     from sentry_lite.session import Session
     from sentry_lite.sessions import SessionFlusher
     from sentry_lite.transport import Transport
-    from sentry_lite.types import Breadcrumb, Event, Hint
+    from sentry_lite.types import Event, Hint
 
 # Set by ``sentry_lite.testing`` to route every client's envelopes to a test transport.
 _transport_override: list[Callable[[Options], Transport]] = []
@@ -124,10 +116,6 @@ class NonRecordingClient(BaseClient):
 
 NON_RECORDING_CLIENT = NonRecordingClient()
 
-# Event types other than errors: their data category (rate limits, client reports) and item.
-_CATEGORIES = {"transaction": "transaction", "check_in": "monitor"}
-_ITEM_TYPES = {"transaction": "transaction", "monitor": "check_in"}
-
 
 class Client(BaseClient):
     """Holds the options, the transport and the integrations of one ``init()``."""
@@ -157,14 +145,12 @@ class Client(BaseClient):
 
             warn_if_uwsgi_cannot_send()
         self.spotlight: Any = None
-        self._telemetry: Any = None  # logs and metrics (sentry_lite._telemetry), made on first use
+        self._telemetry: Telemetry | None = None  # logs and metrics, made on first use
         if options.spotlight or "SENTRY_SPOTLIGHT" in environ:
             from sentry_lite._spotlight import setup_spotlight
 
             setup_spotlight(self)
-        # filtering happens while serializing (breadcrumbs, events) and building frames
-        self._scrubber: Any = scrubber_for(options)
-        self._random: Random | None = None  # made when a sample rate below 1 is used
+        self._events = EventPipeline(self)  # what capture_event runs each event through
         self._session_flusher: SessionFlusher | None = None  # made with the first session
         self.integrations: dict[str, Integration] = {}
         for name in warn_inert_options(options):  # a warning once per process, per option
@@ -223,17 +209,12 @@ class Client(BaseClient):
 
     # -- spotlight, logs and metrics ----------------------------------------------------
 
-    def _telemetry_or_none(self) -> Any:
+    def _telemetry_or_none(self) -> Telemetry | None:
         if self._telemetry is None and self.transport is not None:
             from sentry_lite._telemetry import telemetry_for
 
-            return telemetry_for(self, self._send_batch)
+            return telemetry_for(self, self._capture_envelope)
         return self._telemetry
-
-    def _send_batch(self, envelope: Envelope) -> None:
-        transport = self.transport
-        if transport is not None:
-            transport.capture_envelope(envelope)
 
     def _capture_log(self, log: Any, scope: Scope) -> None:
         """Batch a log record (the ``Log`` dict ``sentry_lite.logger`` builds)."""
@@ -275,205 +256,14 @@ class Client(BaseClient):
         """Run ``event`` through the pipeline; its id, or ``None`` if it was dropped."""
         if self.transport is None:
             return None
-        category = _CATEGORIES.get(event.get("type"), "error")  # type: ignore[arg-type]
+        category = CATEGORIES.get(event.get("type"), "error")  # type: ignore[arg-type]
         try:
             layers = scopes if scopes is not None else ([scope] if scope is not None else [])
-            return self._pipeline(event, hint if hint is not None else {}, layers, category)
+            return self._events.run(event, hint if hint is not None else {}, layers, category)
         except Exception:
             self.log_error("internal error while capturing an event")
             self._lost("internal_sdk_error", category)
             return None
-
-    def _pipeline(self, event: Event, hint: Hint, scopes: list[Scope], category: str) -> str | None:
-        options = self.options
-        if "event_id" not in event:
-            event["event_id"] = new_event_id()
-        if category == "error":
-            if self._ignored(hint):
-                self._lost("event_processor", category)
-                return None
-            if not self._sampled(event, hint):
-                self._count_in_session(event, scopes)  # an error all the same
-                self._lost("sample_rate", category)
-                return None
-        if "timestamp" not in event:
-            event["timestamp"] = time()
-        if options.attach_stacktrace and category == "error":
-            self._attach_stacktrace(event)
-        own_crumbs = event.get("breadcrumbs")
-        if isinstance(own_crumbs, dict):
-            for crumb in own_crumbs.get("values") or ():
-                self._prepare_breadcrumb(crumb)
-        if category == "monitor":  # check-ins carry the trace context, no other scope data
-            prepared: Event | None = check_in_scopes(event, scopes)
-        else:
-            prepared = apply_scopes(event, hint, scopes, options, self, self._prepare_breadcrumb)
-        if prepared is None:
-            self._lost("event_processor", category)
-            self._lost_spans("event_processor", event)
-            self._lost_profile("event_processor", hint)
-            return None
-        event = prepared
-        apply_defaults(event, options, self._integration_names)
-        if category == "monitor":
-            event["contexts"].pop("runtime", None)
-        event = serialize_event(event, options, self._scrubber)
-        final = self._before_send(event, hint, category)
-        if final is None:
-            self._lost("before_send", category)
-            self._lost_spans("before_send", event)
-            self._lost_profile("before_send", hint)
-            return None
-        if category == "error":
-            self._count_in_session(final, scopes)
-        if "dynamic_sampling_context" not in hint:
-            hint["dynamic_sampling_context"] = self._dynamic_sampling_context(final, scopes)
-        self._send(final, hint, category)
-        event_id: str | None = final.get("event_id")
-        return event_id
-
-    def _count_in_session(self, event: Event, scopes: list[Scope]) -> None:
-        for scope in scopes:
-            if scope._session is not None:
-                from sentry_lite._health import session_of, update_from_event
-
-                session = session_of(scopes)
-                if session is not None:
-                    update_from_event(session, event)
-                return
-
-    def _lost_spans(self, reason: str, event: Event) -> None:
-        # A dropped transaction loses its spans too (itself counted as one).
-        if event.get("type") == "transaction":
-            self._lost(reason, "span", len(event.get("spans") or ()) + 1)
-
-    def _lost_profile(self, reason: str, hint: Hint) -> None:
-        if hint.get("profile") is not None:  # a dropped transaction takes its profile along
-            self._lost(reason, "profile")
-
-    def _add_profile(self, envelope: Envelope, profile: Any, event: Event) -> None:
-        try:
-            payload = profile.to_json(event, self.options)
-        except Exception:
-            self.log_error("could not build a profile")
-            self._lost("internal_sdk_error", "profile")
-            return
-        envelope.add_item(Item(PayloadRef(json=payload), type="profile"))
-
-    def _dynamic_sampling_context(self, event: Event, scopes: list[Scope]) -> Any:
-        """The envelope ``trace`` header: the DSC of the trace the event belongs to."""
-        try:
-            from sentry_lite.tracing._ops import dsc_for_event
-
-            return dsc_for_event(event, scopes, self)
-        except Exception:
-            self.log_error("could not build the dynamic sampling context")
-            return None
-
-    def _ignored(self, hint: Hint) -> bool:
-        exc_info = hint.get("exc_info")
-        ignore = self.options.ignore_errors
-        if not ignore or not exc_info or exc_info[0] is None:
-            return False
-        cls: type[BaseException] = exc_info[0]
-        names = {f"{k.__module__}.{k.__qualname__}" for k in cls.__mro__} | {
-            k.__name__ for k in cls.__mro__
-        }
-        for entry in ignore:
-            if isinstance(entry, str):
-                if entry in names:
-                    return True
-            elif isinstance(entry, type) and issubclass(cls, entry):
-                return True
-        return False
-
-    def _sampled(self, event: Event, hint: Hint) -> bool:
-        sampler = self.options.error_sampler
-        rate: Any = self.options.sample_rate
-        if sampler is not None:
-            try:
-                rate = sampler(event, hint)
-            except Exception:
-                self.log_error("error_sampler raised; the event is kept")
-                return True
-            if isinstance(rate, bool):
-                return rate
-            if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
-                self.log_debug(f"error_sampler returned {rate!r}; the event is kept")
-                return True
-        if rate >= 1:
-            return True
-        if self._random is None:
-            from random import Random
-
-            self._random = Random()
-        return bool(self._random.random() < rate)
-
-    def _attach_stacktrace(self, event: Event) -> None:
-        from sentry_lite._event.frames import attach_current_stacktrace
-
-        attach_current_stacktrace(event, self.options)
-
-    def _prepare_breadcrumb(self, crumb: Breadcrumb) -> None:
-        prepare_breadcrumb(crumb, self.options, self._scrubber)
-
-    def _before_send(self, event: Event, hint: Hint, category: str) -> Event | None:
-        hook = (
-            self.options.before_send_transaction
-            if category == "transaction"
-            else self.options.before_send
-        )
-        if hook is None:
-            return event
-        try:
-            result: Event | None = hook(event, hint)
-        except Exception:
-            self.log_error("before_send raised; the event is dropped")
-            return None
-        if result is not None and not isinstance(result, dict):
-            self.log_debug(f"before_send returned {type(result).__name__}; the event is dropped")
-            return None
-        return result
-
-    def _send(self, event: Event, hint: Hint, category: str) -> None:
-        headers: dict[str, Any] = {"event_id": event.get("event_id")}
-        if self._parsed_dsn is not None:
-            headers["dsn"] = str(self._parsed_dsn)
-        trace = event.get("contexts", {}).get("trace")
-        dsc = hint.get("dynamic_sampling_context")
-        if dsc is None and isinstance(trace, dict) and trace.get("trace_id"):
-            dsc = {"trace_id": trace["trace_id"]}
-            if self._parsed_dsn is not None:
-                dsc["public_key"] = self._parsed_dsn.public_key
-        if dsc:
-            headers["trace"] = dsc
-        envelope = Envelope(headers=headers)
-        item_type = _ITEM_TYPES.get(category, "event")
-        envelope.add_item(Item(PayloadRef(json=event), type=item_type))
-        if category == "transaction" and hint.get("profile") is not None:
-            self._add_profile(envelope, hint["profile"], event)
-        for attachment in hint.get("attachments") or ():
-            self._add_attachment(envelope, attachment, category)
-        assert self.transport is not None
-        self.transport.capture_envelope(envelope)
-
-    def _add_attachment(self, envelope: Envelope, attachment: Attachment, category: str) -> None:
-        if category == "transaction" and not attachment.add_to_transactions:
-            return
-        try:
-            data = attachment.read()
-        except Exception:
-            self.log_error(f"could not read attachment {attachment.filename!r}")
-            self._lost("internal_sdk_error", "attachment")
-            return
-        envelope.add_item(
-            Item(
-                data,
-                type="attachment",
-                content_type=attachment.content_type or "application/octet-stream",
-                filename=attachment.filename,
-            )
-        )
 
     # -- sessions (release health) ---------------------------------------------------
 
@@ -574,8 +364,8 @@ class Client(BaseClient):
 
 
 def __getattr__(name: str) -> Any:
-    """Names the official module holds for its own use (``serialize``...): see _reexports."""
-    from sentry_lite._reexports import lookup
+    """Names the official module holds for its own use (``serialize``...): see _reexport."""
+    from sentry_lite._reexport import lookup
 
     return lookup(__name__, name, globals())
 

@@ -10,7 +10,7 @@ import builtins
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any, BinaryIO
 
     from sentry_lite.types import Event
@@ -252,7 +252,7 @@ class Envelope:
     def add_sessions(self, sessions: Any) -> None:
         self.add_item(Item(PayloadRef(json=sessions), type="sessions"))
 
-    def add_client_report(self, report: dict[str, Any]) -> None:
+    def add_client_report(self, report: Mapping[str, Any]) -> None:
         self.add_item(Item(PayloadRef(json=report), type="client_report"))
 
     def add_item(self, item: Item) -> None:
@@ -310,8 +310,8 @@ class Envelope:
 
 
 def __getattr__(name: str) -> Any:
-    """Names the official module holds for its own use: see _reexports."""
-    from sentry_lite._reexports import lookup
+    """Names the official module holds for its own use: see _reexport."""
+    from sentry_lite._reexport import lookup
 
     return lookup(__name__, name, globals())
 

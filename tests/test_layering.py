@@ -8,7 +8,8 @@ The order, lowest first (``rank`` encodes it):
    ``_scope_compat``), the holders ``_scope_vars``, ``_scope_extras``, ``_merge``, ``_blocks``,
    ``_health``
 2. tracing: spans and transactions (they activate themselves on a scope)
-3. transport and the client's helpers: transport, sessions, batcher, telemetry, spotlight, profiler
+3. transport and the client's helpers: transport, sessions, batcher, telemetry, spotlight, profiler,
+   the client's event pipeline (``_pipeline``)
 4. integration machinery: ``sentry_lite.integrations`` itself, ``_auto``, ``_importhook``,
    ``_official``, ``_uwsgi`` (they use the scope, never the client module)
 5. client
@@ -20,7 +21,7 @@ The order, lowest first (``rank`` encodes it):
 Imports at module level and imports inside functions and methods are both checked; those under
 ``if TYPE_CHECKING:`` are not (they never run). An import inside a function may go up a layer only
 when it is in ``LATE_BINDINGS``, with its reason. Imports made through ``importlib`` (the lazy
-attribute tables of ``sentry_lite`` and ``_reexports``) are strings, not checked here.
+attribute tables of ``sentry_lite`` and ``_reexport``) are strings, not checked here.
 
 Ruff's PLC0415 (import-outside-toplevel) stays off: it flags 280 imports in 87 files, the
 standard library's included, and deferring imports is how ``import sentry_lite`` stays light
@@ -62,7 +63,6 @@ LEAVES = (
     "sentry_lite._conventions",
     "sentry_lite._constructor",
     "sentry_lite._text",
-    "sentry_lite._reexports",
     "sentry_lite.session",
 )
 LAYERS = (
@@ -83,6 +83,7 @@ LAYERS = (
     ("sentry_lite._spotlight", 3),
     ("sentry_lite.profiler", 3),
     ("sentry_lite.worker", 3),
+    ("sentry_lite._pipeline", 3),
     ("sentry_lite.client", 5),
     ("sentry_lite.api", 6),
     ("sentry_lite.hub", 6),
@@ -93,6 +94,7 @@ LAYERS = (
     ("sentry_lite.integrations", 8),
     ("sentry_lite.testing", 8),
     ("sentry_lite._loopback", 8),
+    ("sentry_lite._loopback_records", 8),
     # the sentry_sdk compatibility facades over the core
     ("sentry_lite.utils", 8),
     ("sentry_lite._errors", 8),

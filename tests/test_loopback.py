@@ -177,6 +177,23 @@ def test_chunked_request_body() -> None:
         assert server.events[0]["message"] == "chunked"
 
 
+def test_chunk_extensions_and_trailers_keep_the_connection_framed() -> None:
+    # Written by hand on a raw socket: extensions and a trailer, then a second request on the
+    # same connection, which is read right only if the trailer was consumed with the body.
+    first, second = _envelope(message="first"), _envelope(message="second")
+    head = (b"POST /api/1/envelope/ HTTP/1.1\r\nHost: x\r\n"
+            b"X-Sentry-Auth: Sentry sentry_key=public\r\n")
+    chunked = (head + b"Transfer-Encoding: chunked\r\n\r\n"
+               + b"%x;name=value\r\n%s\r\n" % (len(first), first)
+               + b"0\r\nX-Trailer: yes\r\n\r\n")
+    plain = head + b"Content-Length: %d\r\n\r\n%s" % (len(second), second)
+    with LoopbackServer() as server, socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(chunked + plain)
+        assert server.wait_for_events(2)
+        assert [event["message"] for event in server.events] == ["first", "second"]
+        assert server.connections_accepted == 1
+
+
 def test_absolute_target_is_a_proxied_request() -> None:
     with LoopbackServer() as server:
         target = "http://sentry.example.invalid/api/1/envelope/"

@@ -15,6 +15,7 @@ from functools import partial
 from os import getpid
 
 from sentry_lite.consts import DEFAULT_QUEUE_SIZE, DEFAULT_SHUTDOWN_TIMEOUT
+from sentry_lite.envelope import Envelope
 from sentry_lite.transport import Transport, _process
 from sentry_lite.transport._encode import COMPRESS_LEVEL, BodyEncoder, Packer
 from sentry_lite.transport._process import exit_time_left
@@ -27,10 +28,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import weakref
     from collections.abc import Callable, Mapping
-    from typing import Any, TypeGuard
+    from typing import Any
 
     from sentry_lite._options import Options
-    from sentry_lite.envelope import Envelope, Item
+    from sentry_lite.envelope import Item
     from sentry_lite.transport._ratelimit import RateLimits
     from sentry_lite.transport._route import Route
     from sentry_lite.transport._shelf import Shelf
@@ -230,8 +231,13 @@ class HttpTransport(Transport):
         if delay is not None:
             self._worker.schedule_retry(delay)
 
-    def _is_send_job(self, job: object) -> TypeGuard[partial[None]]:
-        return type(job) is partial and job.func == self._send_job
+    def _envelope_of(self, job: object) -> Envelope | None:
+        """The envelope a queued send job carries (None: another kind of job)."""
+        if isinstance(job, partial) and job.func == self._send_job and job.args:
+            envelope = job.args[0]
+            if isinstance(envelope, Envelope):
+                return envelope
+        return None
 
     def _retry(self, force: bool) -> float | None:
         """The worker's deferred work: kept envelopes, then the outbox's; the delay
@@ -250,7 +256,7 @@ class HttpTransport(Transport):
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _log(self, message: str, *args: Any, exc_info: BaseException | None = None) -> None:
+    def _log(self, message: str, *args: object, exc_info: BaseException | None = None) -> None:
         if self._debug:
             from sentry_lite._log import get_logger
 
@@ -276,7 +282,7 @@ class HttpTransport(Transport):
                           "every exit hook)", self._left(), self.shutdown_timeout)
             if self._shelf is not None:
                 jobs = self._worker.take_pending()
-                queued = [job.args[0] for job in jobs if self._is_send_job(job)]
+                queued = [e for e in map(self._envelope_of, jobs) if e is not None]
                 self._shelf.store(queued)
         except Exception as exc:
             self._on_error(exc)

@@ -14,9 +14,20 @@ import time
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import TypedDict
 
     from sentry_lite.envelope import Item
+
+    class Discarded(TypedDict):
+        reason: str
+        category: str
+        quantity: int
+
+    class ClientReport(TypedDict):
+        """The ``client_report`` item's payload."""
+
+        timestamp: float
+        discarded_events: list[Discarded]
 
 
 class ClientReports:
@@ -43,8 +54,11 @@ class ClientReports:
         else:
             self.record(reason, item.data_category)
 
-    def merge(self, payload: Any) -> None:
-        """Add back the counts of a report that could not be delivered."""
+    def merge(self, payload: object) -> None:
+        """Add back the counts of a report that could not be delivered (its item's JSON,
+        as read back: anything malformed is ignored)."""
+        if not isinstance(payload, dict):
+            return
         try:
             for entry in payload["discarded_events"]:
                 self.record(str(entry["reason"]), str(entry["category"]), int(entry["quantity"]))
@@ -59,7 +73,7 @@ class ClientReports:
         with self._lock:
             return dict(self._counts)
 
-    def take(self) -> dict[str, Any] | None:
+    def take(self) -> ClientReport | None:
         """The pending counts as a ``client_report`` payload (None if there are none); resets."""
         if not self._counts:
             return None

@@ -66,6 +66,14 @@ class LossCounter(Protocol):
     ) -> None: ...
 
 
+class Log(Protocol):
+    """The transport's debug log (``HttpTransport._log``): a %-style message and its values."""
+
+    def __call__(
+        self, message: str, *args: object, exc_info: BaseException | None = None
+    ) -> None: ...
+
+
 class Outcome(enum.Enum):
     SENT = "sent"
     DROPPED = "dropped"  # for good, counted under ``Verdict.reason`` (None: not by us)
@@ -117,7 +125,7 @@ class Sender:
     def __init__(
         self, make_poster: Callable[[], Poster], encoder: BodyEncoder, reports: ClientReports,
         counter: LossCounter, *, clock: Callable[[], float], wall_clock: Callable[[], float],
-        log: Callable[..., None],
+        log: Log,
     ) -> None:
         self._make_poster = make_poster
         self._poster: Poster | None = None
@@ -289,6 +297,6 @@ class Sender:
 
 
 __all__ = [
-    "Answer", "LossCounter", "NotSent", "Outcome", "Poster", "Sender", "Unanswered", "Verdict",
-    "judge", "rfc3339",
+    "Answer", "Log", "LossCounter", "NotSent", "Outcome", "Poster", "Sender", "Unanswered",
+    "Verdict", "judge", "rfc3339",
 ]

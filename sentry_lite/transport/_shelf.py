@@ -12,16 +12,14 @@ from sentry_lite.transport._outbox import Outbox
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sentry_lite.envelope import Envelope
-    from sentry_lite.transport._sender import Sender
+    from sentry_lite.transport._sender import Log, Sender
 
 
 class Shelf:
     """The outbox as the worker and the exit hook see it."""
 
-    def __init__(self, path: str, dsn: str, sender: Sender, log: Callable[..., None]) -> None:
+    def __init__(self, path: str, dsn: str, sender: Sender, log: Log) -> None:
         self._outbox = Outbox.for_dsn(path, dsn)
         self._sender = sender
         self._log = log

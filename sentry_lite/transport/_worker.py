@@ -32,6 +32,7 @@ import time
 import weakref
 
 from sentry_lite.transport._process import at_fork_child
+from sentry_lite.transport._deferred import DeferredWork
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class BackgroundWorker:
         self.overflow_bytes = overflow_bytes
         self.name = name
         self._retry = retry
-        self._deferred = deferred
+        self._count_deferred = deferred
         self._on_error = on_error
         self._on_fork_child = on_fork_child
         self._clock = clock
@@ -109,9 +110,7 @@ class BackgroundWorker:
         self._sleeping = False  # the thread waits on the condition
         self._cannot_start = False
         self._active = False
-        self._next_retry: float | None = None
-        self._force_seq = 0  # bumped by each flush that wants deferred work tried now
-        self._forced_seq = 0  # the last flush request the worker has served
+        self._later = DeferredWork(self._retry, self._count_deferred, self._clock, self._cond)
 
     def _reset_after_fork(self) -> None:
         self._fresh_state()
@@ -189,9 +188,7 @@ class BackgroundWorker:
     def schedule_retry(self, delay: float) -> None:
         """Ask for ``retry`` to run in ``delay`` seconds (sooner if already asked)."""
         with self._cond:
-            due = self._clock() + max(delay, 0.0)
-            if self._next_retry is None or due < self._next_retry:
-                self._next_retry = due
+            if self._later.schedule(delay):
                 self._cond.notify()
 
     @property
@@ -202,14 +199,10 @@ class BackgroundWorker:
     def pending(self) -> int:
         """Jobs queued or running, plus deferred work the owner reports."""
         count = len(self._queue) + len(self._overflow) + (1 if self._active else 0)
-        if self._deferred is not None:
-            count += self._deferred()
-        return count
+        return count + self._later.waiting()
 
     def _idle(self) -> bool:
-        return not self._queue and not self._overflow and not self._active and (
-            self._deferred is None or self._deferred() == 0
-        )
+        return not (self._queue or self._overflow or self._active or self._later.waiting())
 
     def flush(self, timeout: float, callback: Callable[[int, float], None] | None = None) -> bool:
         """Wait up to ``timeout`` seconds for the queue (and deferred work) to drain.
@@ -242,9 +235,8 @@ class BackgroundWorker:
         """Force the work through until ``deadline``; ``wanted`` continues a flush."""
         with self._cond:
             if wanted is None:
-                self._force_seq += 1
-                wanted = self._force_seq
-                if self._queue or self._overflow or self._retry is not None:
+                wanted = self._later.ask()
+                if self._queue or self._overflow or self._later.enabled:
                     self._ensure_thread()
             if not self.is_alive and self._cannot_start:
                 inline = True
@@ -258,12 +250,8 @@ class BackgroundWorker:
 
     def _wait(self, deadline: float, wanted: int) -> None:
         while not self._idle():
-            if (
-                self._forced_seq >= wanted
-                and not self._queue
-                and not self._overflow
-                and not self._active
-                and (self._next_retry is None or self._next_retry >= deadline)
+            if self._later.tried(wanted, deadline) and not (
+                self._queue or self._overflow or self._active
             ):
                 return  # tried; the next retry falls after our deadline
             remaining = deadline - self._clock()
@@ -288,7 +276,7 @@ class BackgroundWorker:
             self._queue.clear()
             self._overflow.clear()
             self._overflow_size = 0
-            self._next_retry = None
+            self._later.cancel()
             self._cond.notify_all()
         _workers.discard(self)
 
@@ -338,34 +326,14 @@ class BackgroundWorker:
                 if job is not None:
                     self._active = True
                     return job
-                if self._retry is not None and self._retry_due():
+                if self._later.is_due():
                     self._active = True
-                    seq = self._force_seq
-                    forced = seq > self._forced_seq
-                    return lambda: self._run_retry(forced, seq)
-                timeout = None
-                if self._next_retry is not None:
-                    timeout = max(self._next_retry - self._clock(), 0.0)
+                    return self._later.job()
                 self._sleeping = True
                 try:
-                    self._cond.wait(timeout)
+                    self._cond.wait(self._later.timeout())
                 finally:
                     self._sleeping = False
-
-    def _retry_due(self) -> bool:
-        if self._force_seq > self._forced_seq:
-            return True
-        return self._next_retry is not None and self._clock() >= self._next_retry
-
-    def _run_retry(self, forced: bool, seq: int) -> None:
-        assert self._retry is not None
-        delay: float | None = None
-        try:
-            delay = self._retry(forced)
-        finally:
-            with self._cond:
-                self._next_retry = None if delay is None else self._clock() + max(delay, 0.0)
-                self._forced_seq = max(self._forced_seq, seq)
 
     def _call(self, task: Job) -> None:
         try:
@@ -394,11 +362,12 @@ def _drain_inline(worker: BackgroundWorker, deadline: float) -> None:
             if job is None:
                 break
             worker._call(job)
-        if worker._retry is not None and worker._clock() < deadline:
+        later = worker._later
+        if later.enabled and worker._clock() < deadline:
             with worker._cond:
-                seq = worker._force_seq
+                ticket = later.asked
             try:
-                worker._run_retry(True, seq)
+                later.run(True, ticket)
             except Exception as exc:
                 worker._report(exc)
     finally:

@@ -124,8 +124,8 @@ class Scripted:
             threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
 
     def _connection(self, conn: socket.socket) -> None:
-        conn.settimeout(30)
         try:
+            conn.settimeout(30)  # (raises when the server closed it before this thread ran)
             if self.tls is not None:
                 conn = self.tls.wrap_socket(conn, server_side=True)
                 self._socks.append(conn)

@@ -11,6 +11,7 @@ import warnings
 
 import pytest
 
+from sentry_lite.transport._deferred import DeferredWork
 from sentry_lite.transport._worker import BackgroundWorker, current_deadline, is_sdk_thread
 
 fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -393,3 +394,33 @@ def test_child_after_fork_has_an_empty_lane() -> None:
     finally:
         gate.opened.set()
         worker.kill()
+
+
+def test_deferred_work_is_due_when_scheduled_or_asked_for() -> None:
+    now = [100.0]
+    calls: list[bool] = []
+    answers = [5.0, None]
+
+    def retry(force: bool) -> float | None:
+        calls.append(force)
+        return answers.pop(0)
+
+    later = DeferredWork(retry, lambda: len(answers), lambda: now[0], threading.Condition())
+    assert later.enabled and not later.is_due() and later.timeout() is None
+    assert later.schedule(10.0) and not later.schedule(20.0)  # the sooner due time stays
+    assert later.timeout() == 10.0 and not later.is_due()
+    now[0] = 110.0
+    assert later.is_due()
+    later.job()()  # not forced: no flush asked for it
+    assert calls == [False] and later.due == 115.0 and later.waiting() == 1
+    ticket = later.ask()  # a flush wants it tried now, before it is due
+    assert later.is_due() and not later.tried(ticket, deadline=112.0)
+    later.job()()
+    assert calls == [False, True] and later.due is None and later.waiting() == 0
+    assert later.tried(ticket, deadline=112.0) and not later.is_due()
+
+
+def test_without_a_retry_callable_nothing_is_ever_due() -> None:
+    later = DeferredWork(None, None, lambda: 0.0, threading.Condition())
+    later.ask()
+    assert not later.enabled and not later.is_due() and later.waiting() == 0
