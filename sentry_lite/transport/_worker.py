@@ -31,8 +31,8 @@ import threading
 import time
 import weakref
 
-from sentry_lite.transport._process import at_fork_child
 from sentry_lite.transport._deferred import DeferredWork
+from sentry_lite.transport._process import at_fork_child
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
