@@ -276,11 +276,9 @@ class Client(BaseClient):
             return
         flusher = self._session_flusher
         if flusher is None:
-            from sentry_lite.sessions import SessionFlusher
+            from sentry_lite.sessions import flusher_for
 
-            flusher = self._session_flusher = SessionFlusher(
-                self._capture_envelope, record_lost_func=self._lost
-            )
+            flusher = flusher_for(self, self._capture_envelope, self._lost)
         flusher.add_session(session)
 
     @property

@@ -48,6 +48,21 @@ def _after_fork_in_child() -> None:
 at_fork_child(_after_fork_in_child)  # also run when a fork skipped Python's hooks
 
 
+_creating = threading.Lock()
+
+
+def flusher_for(
+    client: Any, send: Callable[[Envelope], None], lost: Callable[[str, str, int], None]
+) -> SessionFlusher:
+    """``client._session_flusher``, made once even when several requests end at once (two
+    flushers, one replacing the other, would lose what the first had counted)."""
+    with _creating:
+        flusher: SessionFlusher | None = client._session_flusher
+        if flusher is None:
+            flusher = client._session_flusher = SessionFlusher(send, record_lost_func=lost)
+        return flusher
+
+
 def make_aggregate_envelope(aggregate_states: Any, attrs: Any) -> Any:
     """The payload of a ``sessions`` item: ``attrs`` and one bucket per start minute."""
     return {"attrs": dict(attrs), "aggregates": list(aggregate_states.values())}

@@ -294,3 +294,38 @@ def test_request_sessions_cost_no_envelope_per_request(sentry_init: Any,
     [envelope] = sentry_envelopes
     [bucket] = envelope.items[0].payload.json["aggregates"]
     assert bucket["exited"] == 20 or time.time() // 60 != started // 60
+
+
+def test_requests_ending_together_first_thing_are_all_counted(
+    sentry_init: Any, sentry_envelopes: list[Any]
+) -> None:
+    # The first sessions of a process make the client's flusher: requests ending at the same
+    # moment must share one flusher (a second one, replacing the first, lost what the first
+    # had counted: 95 of 96 "exited" in one run of the 100-request test under load).
+    threads, barrier = 16, threading.Barrier(16)
+
+    def end_one_request() -> None:
+        session = request_session()
+        barrier.wait()
+        sentry_lite.get_client().capture_session(session)
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        for _ in range(10):
+            sentry_init(release="r")  # a new client: no flusher yet
+            workers = [threading.Thread(target=end_one_request) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            sentry_lite.flush()
+    finally:
+        sys.setswitchinterval(previous)
+    counted = sum(
+        bucket.get("exited", 0)
+        for envelope in sentry_envelopes
+        for item in envelope.items
+        for bucket in item.payload.json["aggregates"]
+    )
+    assert counted == 10 * threads
