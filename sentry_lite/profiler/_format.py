@@ -100,9 +100,11 @@ def _index(frame: Frame, index: dict[int, int], frames: list[dict[str, Any]], pa
 
 
 def _thread_metadata(threads: set[int], remembered: dict[int, str]) -> dict[str, Any]:
+    # The name the sampler saw wins: once a thread ends its id is reused, and the thread alive
+    # under that id now may never have been sampled in this profile.
     live = {thread.ident: thread.name for thread in threading.enumerate()}
     return {
-        str(tid): {"name": str(live.get(tid) or remembered.get(tid) or tid)}
+        str(tid): {"name": str(remembered.get(tid) or live.get(tid) or tid)}
         for tid in sorted(threads)
     }
 
