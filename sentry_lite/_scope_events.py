@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from time import time as _time
 
-from sentry_lite._scope_vars import _global, _scoped_clients
+from sentry_lite._scope_vars import _global, _isolation_var, _scoped_clients
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -220,7 +220,9 @@ class ScopeEvents:
     # -- capture -------------------------------------------------------------------
 
     def _layers(self, scope: Any, scope_kwargs: dict[str, Any]) -> list[Scope]:
-        layers = [self.get_global_scope(), self.get_isolation_scope()]
+        # the holders read in place (no call in the common case: both scopes exist)
+        layers = [_global[0] if _global else self.get_global_scope(),
+                  _isolation_var.get() or self.get_isolation_scope()]
         if self is not layers[0] and self is not layers[1]:
             layers.append(self)  # type: ignore[arg-type]
         if scope is not None or scope_kwargs:
@@ -250,7 +252,7 @@ class ScopeEvents:
             return None
         event_id = client.capture_event(event, hint, scopes=layers)
         if event_id is not None and event.get("type") != "transaction":
-            self.get_isolation_scope()._last_event_id = event_id
+            (_isolation_var.get() or self.get_isolation_scope())._last_event_id = event_id
         return event_id
 
     def capture_message(

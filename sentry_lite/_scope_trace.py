@@ -7,6 +7,7 @@ the tracing layer, loaded on first use so that ``import sentry_lite`` stays ligh
 
 from __future__ import annotations
 
+from sentry_lite._scope_vars import _global, _isolation_var
 from sentry_lite.tracing._propagation import PropagationContext
 
 TYPE_CHECKING = False
@@ -58,10 +59,11 @@ class ScopeTracing:
 
     def get_active_propagation_context(self) -> PropagationContext:
         """This scope's context, else the isolation scope's, else the global one."""
-        for scope in (self, self.get_isolation_scope(), self.get_global_scope()):
+        isolation = _isolation_var.get() or self.get_isolation_scope()
+        for scope in (self, isolation, _global[0] if _global else self.get_global_scope()):
             if scope._propagation_context is not None:
                 return scope._propagation_context
-        return self.get_isolation_scope().propagation_context
+        return isolation.propagation_context
 
     def get_trace_context(self) -> dict[str, Any]:
         span = self._span
