@@ -10,6 +10,7 @@ import pytest
 
 from sentry_lite._batcher import Batcher
 from sentry_lite.envelope import Envelope
+from tests.forking import run_in_child
 
 
 class Sink:
@@ -106,21 +107,14 @@ def test_after_fork_the_child_starts_empty_and_sends_its_own() -> None:
     sink = Sink()
     batcher, stream = _batcher(sink, flush_at=100)
     batcher.add(stream, "parent")
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: the parent's item is not here; its own goes out
-        try:
-            ok = batcher.pending() == 0 and batcher._thread is None
-            batcher.add(stream, "child")
-            batcher.flush()
-            ok = ok and sink.entries()[-1] == {"n": "child"} and len(sink.entries()) == 1
-            os.write(write, b"1" if ok else b"0")
-        finally:
-            os._exit(0)
-    os.close(write)
-    answer = os.read(read, 1)
-    os.waitpid(pid, 0)
-    assert answer == b"1"
+
+    def child() -> bool:  # the parent's item is not here; its own goes out
+        ok = batcher.pending() == 0 and batcher._thread is None
+        batcher.add(stream, "child")
+        batcher.flush()
+        return ok and sink.entries()[-1] == {"n": "child"} and len(sink.entries()) == 1
+
+    assert run_in_child(child) == 0
     batcher.flush()
     assert sink.entries() == [{"n": "parent"}]
     batcher.kill()

@@ -7,6 +7,7 @@ import random
 import re
 
 from sentry_lite._ids import new_event_id, new_span_id, new_trace_id
+from tests.forking import run_in_child
 
 
 def test_ids_are_lowercase_hex_of_the_protocol_lengths() -> None:
@@ -30,13 +31,9 @@ def test_the_applications_random_seed_does_not_make_ids_repeat() -> None:
 def test_a_forked_child_draws_other_ids_than_its_parent() -> None:
     new_trace_id()  # the generator exists before the fork
     read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.write(write, new_trace_id().encode())
-        os._exit(0)
+    assert run_in_child(lambda: os.write(write, new_trace_id().encode()) == 32) == 0
     os.close(write)
     child = os.read(read, 64).decode()
     os.close(read)
-    os.waitpid(pid, 0)
     parent = new_trace_id()
     assert len(child) == 32 and child != parent

@@ -127,6 +127,7 @@ from sentry_lite.envelope import Envelope  # noqa: E402
 from sentry_lite.integrations.threading import ThreadingIntegration  # noqa: E402
 from sentry_lite.session import Session  # noqa: E402
 from sentry_lite.sessions import SessionFlusher, track_session  # noqa: E402
+from tests.forking import run_in_child  # noqa: E402
 
 
 def session_items(envelopes: list[Any]) -> list[dict[str, Any]]:
@@ -167,13 +168,14 @@ def test_a_forked_child_starts_with_nothing_pending() -> None:
     sent: list[Envelope] = []
     flusher = SessionFlusher(sent.append)
     flusher.add_session(request_session())
-    pid = os.fork()
-    if pid == 0:  # the child: the parent's sessions are the parent's to send
+
+    def child() -> bool:  # the parent's sessions are the parent's to send
         flusher.flush()
-        os._exit(0 if not sent and flusher._thread is None else 1)
-    _, status = os.waitpid(pid, 0)
+        return not sent and flusher._thread is None
+
+    code = run_in_child(child)
     flusher.kill()
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert code == 0
     flusher.flush()
     assert [i.type for e in sent for i in e.items] == ["sessions"]
 

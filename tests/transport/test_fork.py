@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -16,20 +15,10 @@ import pytest
 import sentry_lite
 from sentry_lite._loopback import LoopbackServer, Reply
 from sentry_lite.scope import get_client
+from tests.forking import fork_child, run_in_child, wait_child
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _fork() -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
-        return os.fork()
-
-
-def _exit_code(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
 
 
 def _messages(server: LoopbackServer) -> Counter[str]:
@@ -45,13 +34,12 @@ def test_parent_and_child_deliver_and_nothing_is_sent_twice() -> None:
         sentry_lite.capture_message("parent, being sent")
         assert server.wait_for_requests(1)
         sentry_lite.capture_message("parent, queued")
-        pid = _fork()
-        if pid == 0:  # pragma: no cover - child
-            signal.alarm(20)
+
+        def child() -> None:
             sentry_lite.capture_message("child")
             sentry_lite.flush(10)
-            os._exit(0)
-        assert _exit_code(pid) == 0
+
+        assert run_in_child(child) == 0
         sentry_lite.capture_message("parent, after the fork")
         sentry_lite.flush(10)
         assert server.wait_for_events(4)
@@ -66,16 +54,14 @@ def test_forking_while_a_request_hangs_does_not_deadlock_the_child() -> None:
         server.script(Reply(hang=True))
         sentry_lite.capture_message("stuck in the parent")
         assert server.wait_for_requests(1)  # the parent's worker sits in a socket read
-        codes = []
-        for n in range(3):
-            pid = _fork()
-            if pid == 0:  # pragma: no cover - child
-                signal.alarm(20)  # a deadlocked child dies of SIGALRM (exit code -14)
-                sentry_lite.capture_message(f"child {n}")
-                sentry_lite.flush(10)
-                transport = get_client().transport
-                os._exit(0 if transport is not None and transport.flush(10) else 3)
-            codes.append(_exit_code(pid))
+
+        def child(n: int) -> bool:  # a deadlocked child prints its stacks and is killed
+            sentry_lite.capture_message(f"child {n}")
+            sentry_lite.flush(10)
+            transport = get_client().transport
+            return transport is not None and transport.flush(10) is not False
+
+        codes = [run_in_child(functools.partial(child, n)) for n in range(3)]
         assert codes == [0, 0, 0]
         assert _messages(server) == {"child 0": 1, "child 1": 1, "child 2": 1}
         server.release()
@@ -175,17 +161,15 @@ def test_a_module_half_imported_by_another_thread_is_imported_again_in_the_child
     )
     importer.start()
     assert entered.wait(10)  # the other thread is in the middle of the import
-    pid = _fork()
-    if pid == 0:
-        signal.alarm(10)  # a child that would wait for the dead importer: killed, the test fails
-        try:
-            module = importlib.import_module("slow_module_for_fork")  # not the half one
-            os._exit(0 if module.VALUE == 42 else 1)
-        except BaseException:
-            os._exit(2)
+
+    def child() -> bool:  # one that would wait for the dead importer is killed: the test fails
+        module = importlib.import_module("slow_module_for_fork")  # not the half one
+        return bool(module.VALUE == 42)
+
+    pid = fork_child(child, limit=10)
     release.set()
     importer.join(10)
-    assert _exit_code(pid) == 0
+    assert wait_child(pid) == 0
 
 
 # fork() called in C, as uWSGI does without --py-call-uwsgi-fork-hooks: Python's at-fork

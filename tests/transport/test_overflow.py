@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import tracemalloc
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -19,6 +17,7 @@ from sentry_lite.envelope import Envelope, Item
 from sentry_lite.transport import _route
 from sentry_lite.transport._encode import PackedPayload
 from sentry_lite.transport._http import ENVELOPE_OVERHEAD, HttpTransport
+from tests.forking import run_in_child
 
 
 class Clock:
@@ -216,12 +215,6 @@ def test_a_client_report_rides_on_a_packed_envelope(
     assert server.discarded("ratelimit_backoff", "transaction") == 1
 
 
-def _fork() -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
-        return os.fork()
-
-
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_sends_its_own_and_never_the_parents_packed_envelopes(
     server: LoopbackServer, made: list[HttpTransport],
@@ -231,13 +224,12 @@ def test_a_forked_child_sends_its_own_and_never_the_parents_packed_envelopes(
     for n in range(1, 100):
         transport.capture_envelope(event_envelope(n))
     assert transport._worker.overflow_size > 0
-    pid = _fork()
-    if pid == 0:  # pragma: no cover - child
-        signal.alarm(20)
+
+    def child() -> bool:
         transport.capture_envelope(event_envelope(1000))
-        os._exit(0 if transport.flush(10) else 3)
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+        return transport.flush(10)
+
+    assert run_in_child(child) == 0
     server.release()
     assert transport.flush(30)
     assert Counter(ids(server)) == Counter(f"{n:032x}" for n in [*range(100), 1000])

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
 import sys
 import threading
-import warnings
 
 import pytest
 
 from sentry_lite.transport._deferred import DeferredWork
 from sentry_lite.transport._worker import BackgroundWorker, current_deadline, is_sdk_thread
+from tests.forking import run_in_child
 
 fork_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -215,17 +214,6 @@ def test_inline_drain_when_no_thread_can_start(monkeypatch: pytest.MonkeyPatch) 
         worker.kill()
 
 
-def _fork() -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
-        return os.fork()
-
-
-def _wait_child(pid: int) -> int:
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
-
-
 @fork_only
 def test_child_after_fork_gets_a_fresh_worker_and_not_the_parents_jobs() -> None:
     worker = BackgroundWorker()
@@ -235,17 +223,15 @@ def test_child_after_fork_gets_a_fresh_worker_and_not_the_parents_jobs() -> None
         worker.submit(gate)
         assert gate.entered.wait(10)
         worker.submit(lambda: os.write(write_end, b"parent-job "))
-        pid = _fork()
-        if pid == 0:  # pragma: no cover - child
-            signal.alarm(20)
-            code = 0
-            if worker.pending() != 0 or worker.is_alive:
-                code = 3
+
+        def child() -> int:
+            fresh = worker.pending() == 0 and not worker.is_alive
             worker.submit(lambda: os.write(write_end, b"child-job "))
-            if not worker.flush(10):
-                code = 4
-            os._exit(code)
-        assert _wait_child(pid) == 0
+            if not fresh:
+                return 3
+            return 0 if worker.flush(10) else 4
+
+        assert run_in_child(child) == 0
         gate.opened.set()
         assert worker.flush(10)
         os.close(write_end)
@@ -271,14 +257,14 @@ def test_forking_while_the_worker_is_busy_never_deadlocks_the_child() -> None:
     feeder.start()
     try:
         codes = []
+
+        def child() -> bool:  # a deadlocked child prints its stacks and is killed
+            ran = threading.Event()
+            worker.submit(ran.set)
+            return worker.flush(10) and ran.is_set()
+
         for _ in range(20):
-            pid = _fork()
-            if pid == 0:  # pragma: no cover - child
-                signal.alarm(20)  # a deadlocked child dies of SIGALRM: exit code -14
-                ran = threading.Event()
-                worker.submit(ran.set)
-                os._exit(0 if worker.flush(10) and ran.is_set() else 5)
-            codes.append(_wait_child(pid))
+            codes.append(run_in_child(child))
         assert codes == [0] * 20
     finally:
         stop.set()
@@ -383,13 +369,12 @@ def test_child_after_fork_has_an_empty_lane() -> None:
         assert gate.entered.wait(10)
         worker.submit(lambda: None)
         worker.submit_compact(lambda: None, 5)
-        pid = _fork()
-        if pid == 0:  # pragma: no cover - child
-            signal.alarm(20)
+
+        def child() -> bool:
             ok = worker.overflow_size == 0 and worker.pending() == 0
-            ok = ok and worker.submit(lambda: None) and worker.flush(10)
-            os._exit(0 if ok else 3)
-        assert _wait_child(pid) == 0
+            return ok and worker.submit(lambda: None) and worker.flush(10)
+
+        assert run_in_child(child) == 0
         assert worker.overflow_size == 5
     finally:
         gate.opened.set()
