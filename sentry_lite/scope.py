@@ -268,6 +268,10 @@ class Scope(ScopeEvents, ScopeTracing, ScopeCompat):
     @span.setter
     def span(self, span: Any) -> None:
         self._span = span
+        if getattr(span, "_names_events", False):
+            # A transaction names the scope's events, as the official SDK's setter does
+            # (also when set by hand, or on a scope shared through use_scope()).
+            self._set_transaction(span.name or None, span.source)
 
     # -- the changes other layers make ---------------------------------------------
     # Tracing, the integrations and release health change a scope through these (and the

@@ -189,3 +189,68 @@ def test_sentry_deduplicate_integration_reports_through_sentry_lite(sentry_serve
     assert sentry_server.wait_for_events(2, timeout=10)
     assert sorted(e["exception"]["values"][-1]["type"] for e in sentry_server.events) == [
         "KeyError", "TypeError"]
+
+
+# pytest-sentry 0.3 (getsentry's pytest plugin for SDK 2.x) subclasses sentry_sdk.Client, keeps
+# its own Scope(client=...) and re-enters it with use_scope() around every step of its hook
+# generators, starts transactions from Transaction.continue_from_headers(), and reports the
+# failures of a test with capture_exception(). It loads as a pytest plugin, so the alias is
+# installed by the runner (`python -m sentry_lite.alias -m pytest`).
+PLUGGED_TESTS = """
+import sentry_sdk
+
+def test_checkout():
+    sentry_sdk.set_tag("shop", "checkout")
+    assert 1 + 1 == 3, "the total is wrong"
+
+def test_cart(sentry_test_scope):
+    assert isinstance(sentry_test_scope, sentry_sdk.Scope)
+"""
+
+PLUGGED_CONFTEST = """
+import importlib.machinery, json, os, sys
+
+def pytest_sessionfinish(session):
+    official = importlib.machinery.PathFinder.find_spec("sentry_sdk")
+    where = official.submodule_search_locations[0] if official else None
+    loaded = [n for n, m in list(sys.modules.items())
+              if where and (getattr(m, "__file__", None) or "").startswith(where)]
+    with open(os.environ["LOADED_REPORT"], "w") as out:
+        json.dump({"official_loaded": loaded,
+                   "alias": sys.modules["sentry_sdk"] is sys.modules["sentry_lite"]}, out)
+"""
+
+
+def test_pytest_sentry_reports_a_test_run_through_sentry_lite(
+    sentry_server: Any, tmp_path: Any,
+) -> None:
+    pytest.importorskip("pytest_sentry")
+    (tmp_path / "test_shop.py").write_text(PLUGGED_TESTS)
+    (tmp_path / "conftest.py").write_text(PLUGGED_CONFTEST)
+    report = tmp_path / "loaded.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "PYTEST_"))}
+    env.update(PYTEST_SENTRY_DSN=sentry_server.dsn, PYTEST_SENTRY_ALWAYS_REPORT="1",
+               LOADED_REPORT=str(report))
+    done = subprocess.run(
+        [sys.executable, "-m", "sentry_lite.alias", "-m", "pytest", "-q", "-p", "sentry",
+         "-p", "no:cacheprovider", "-W", "ignore::UserWarning", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # one test fails, on purpose
+    assert "1 failed, 1 passed" in done.stdout
+    assert json.loads(report.read_text()) == {"official_loaded": [], "alias": True}
+    assert sentry_server.wait_for(lambda log: len(log.events) == 1 and len(log.transactions) == 3,
+                                  timeout=10)
+    (error,) = sentry_server.events
+    assert error["exception"]["values"][-1]["type"] == "AssertionError"
+    assert error["tags"] == {"pytest.result": "failed", "shop": "checkout"}
+    assert error["environment"] == "test"
+    # captured inside the plugin's per-test transaction, on the plugin's own scope
+    assert error["transaction"] == "pytest.runtest.protocol test_shop.py::test_checkout"
+    names = sorted(t["transaction"] for t in sentry_server.transactions)
+    assert names == ["pytest.fixture.setup sentry_test_scope",
+                     "pytest.runtest.call test_shop.py::test_cart",
+                     "pytest.runtest.call test_shop.py::test_checkout"]
+    # one trace for the whole run: each transaction continues the scope's propagation context
+    traces = {t["contexts"]["trace"]["trace_id"] for t in sentry_server.transactions}
+    assert traces == {error["contexts"]["trace"]["trace_id"]}

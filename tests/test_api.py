@@ -204,11 +204,15 @@ def test_transport_class_is_instantiated_with_the_options() -> None:
     assert len(transport.received) == 1
 
 
-def test_old_style_callable_transport_gets_the_event() -> None:
+def test_old_style_callable_transport_gets_the_error_events_only() -> None:
     received: list[Any] = []
-    sentry_lite.init(transport=received.append)
-    sentry_lite.capture_message("to a function")
-    assert received[0]["message"] == "to a function"
+    sentry_lite.init(transport=received.append, traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="checkout"):
+        sentry_lite.capture_message("to a function")
+    sentry_lite.flush(5)
+    # as the official SDK: the function is for events; the transaction goes nowhere
+    assert [e["message"] for e in received] == ["to a function"]
+    assert received[0]["transaction"] == "checkout"
 
 
 def test_a_transport_written_for_the_official_sdk_works_unchanged() -> None:

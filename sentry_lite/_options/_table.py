@@ -182,7 +182,8 @@ TABLE += (
 _S = "Delivery"
 TABLE += (
     Opt("transport", "Transport", None, "a `Transport` instance or subclass, or a function taking "
-        "an event", section=_S, shown="HTTP when a DSN is set"),
+        "each error event (not transactions, as in the official SDK)", section=_S,
+        shown="HTTP when a DSN is set"),
     Opt("transport_queue_size", "int", DEFAULT_QUEUE_SIZE, "envelopes waiting to be sent as they "
         "are; beyond (a burst), further ones wait compressed in an overflow lane of 16 MiB "
         "(`HttpTransport.overflow_bytes`), in order; only beyond that are the newest dropped and "

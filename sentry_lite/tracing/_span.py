@@ -52,6 +52,8 @@ def _epoch(value: Any) -> float:
 class Span(SpanCompat):
     """A timed operation inside a trace."""
 
+    _names_events = False  # set as a scope's span, it gives the scope's events its name
+
     __slots__ = (
         "_data",
         "_end",

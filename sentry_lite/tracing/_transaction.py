@@ -22,6 +22,8 @@ _SPAN_ARGS = frozenset(
 class Transaction(Span):
     """The root span of a trace in this service: named, sampled, and sent when finished."""
 
+    _names_events = True
+
     __slots__ = (
         "_contexts",
         "_continuous_profile",
@@ -105,9 +107,9 @@ class Transaction(Span):
         self._contexts[key] = value
 
     def _entered(self, scope: Scope) -> None:
-        # Errors captured inside the block carry the transaction's name (kept up to date).
+        # Errors captured inside the block carry the transaction's name (set on the scope
+        # with the span; kept up to date on renames through this scope).
         self._scope = scope
-        scope._set_transaction(self._name, self._source)
         if self._profile is not None:
             self._profile.start()
 

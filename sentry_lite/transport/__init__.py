@@ -77,14 +77,15 @@ class Transport:
 
 
 class _FunctionTransport(Transport):
-    """Wraps the old ``transport=callable(event)`` form."""
+    """Wraps the old ``transport=callable(event)`` form: the function gets the error events
+    only, as in the official SDK (transactions, sessions, logs... are not events to it)."""
 
     def __init__(self, func: Callable[[Event], None]) -> None:
         super().__init__(None)
         self._func = func
 
     def capture_envelope(self, envelope: Envelope) -> None:
-        event = envelope.get_event() or envelope.get_transaction_event()
+        event = envelope.get_event()
         if event is not None:
             self._func(event)
 

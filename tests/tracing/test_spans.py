@@ -292,6 +292,40 @@ def test_a_rename_in_a_nested_span_reaches_later_errors(
     assert sentry_events[0]["transaction_info"] == {"source": "route"}
 
 
+def test_a_transaction_set_as_a_scope_s_span_names_that_scope_s_events(
+    sentry_init: Any, sentry_events: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    scope = sentry_lite.Scope()
+    scope.span = Transaction(name="by hand", source="task")  # the official setter's rule
+    scope.span = Span(op="child")  # a plain span leaves the name alone
+    with sentry_lite.use_scope(scope):
+        sentry_lite.capture_message("set by hand")
+    assert sentry_events[0]["transaction"] == "by hand"
+    assert sentry_events[0]["transaction_info"] == {"source": "task"}
+
+
+def test_a_transaction_entered_under_use_scope_names_that_scope_when_reentered(
+    sentry_init: Any, sentry_events: list[Any]
+) -> None:
+    # pytest-sentry's hook wrappers: a generator starts the transaction inside one
+    # use_scope(scope) block and captures inside another one, on the same scope object.
+    sentry_init(traces_sample_rate=1.0)
+    scope = sentry_lite.Scope()
+
+    def hook() -> Any:
+        with sentry_lite.start_transaction(name="pytest.runtest.protocol t"):
+            yield
+            sentry_lite.capture_message("in the report hook")
+
+    with sentry_lite.use_scope(scope):
+        steps = hook()
+        next(steps)
+    with sentry_lite.use_scope(scope), pytest.raises(StopIteration):
+        next(steps)
+    assert sentry_events[0]["transaction"] == "pytest.runtest.protocol t"
+
+
 def test_ignored_status_codes_are_not_sent(
     sentry_init: Any, sentry_transactions: list[Any]
 ) -> None:
