@@ -159,6 +159,10 @@ class Client(BaseClient):
 
         self.integrations = setup_from_options(options, self.log_debug)
         self._integration_names = sorted(self.integrations)
+        if options.functions_to_trace:
+            from sentry_lite.tracing._functions import instrument  # loaded when asked for
+
+            instrument(options.functions_to_trace, self.log_debug)
         self._setup_profiling()
 
     def _setup_profiling(self) -> None:

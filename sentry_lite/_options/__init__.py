@@ -113,6 +113,8 @@ class Options:
     socket_options: list[Any] | None
     outbox_path: str | None
     transport_compression_level: int | None
+    transport_zlib_compression_level: int | None
+    transport_num_pools: int | None
     traces_sample_rate: float | None
     traces_sampler: Any
     enable_tracing: bool | None
@@ -132,6 +134,7 @@ class Options:
     data_collection: Any
     ignore_spans: Any
     before_send_span: Any
+    max_spans: int | None
     functions_to_trace: list[Any]
     enable_backpressure_handling: bool
     enable_logs: bool

@@ -213,6 +213,12 @@ TABLE += (
         check=text, spelled=EXPERIMENT),
     Opt("transport_compression_level", "int", None, "gzip level of request bodies (0: none)",
         section=_S, check=int_at_least(0, allow_none=True), spelled=EXPERIMENT, shown="`5`"),
+    Opt("transport_zlib_compression_level", "int", None, "the older name of "
+        "`transport_compression_level` (which wins when both are given)", section=_S,
+        check=int_at_least(0, allow_none=True), spelled=EXPERIMENT),
+    Opt("transport_num_pools", "int", None, "connection pools the transport's urllib3 pool "
+        "manager keeps (one per origin: the DSN's, a redirect's)", section=_S,
+        check=int_at_least(1, allow_none=True), spelled=EXPERIMENT, shown="`2`"),
 )
 _S = "Tracing"
 TABLE += (
@@ -251,7 +257,12 @@ TABLE += (
     Opt("stream_gen_ai_spans", "bool", True, "", section=_S, effective=False),
     Opt("ignore_spans", "list", None, "", section=_S, effective=False, spelled=BOTH),
     Opt("before_send_span", "callable", None, "", section=_S, effective=False, spelled=BOTH),
-    Opt("functions_to_trace", "list", [], "", section=_S, effective=False),
+    Opt("max_spans", "int", None, "child spans a sampled transaction keeps; the ones beyond are "
+        "counted as lost (`buffer_overflow`)", section=_S, check=int_at_least(1, allow_none=True),
+        spelled=EXPERIMENT, shown="`1000`"),
+    Opt("functions_to_trace", "list", [], "`[{\"qualified_name\": \"module.function\"}]` (or "
+        "`module.Class.method`): each gets `@trace` at `init()`; a name that cannot be "
+        "traced is skipped (logged with `debug`)", section=_S),
     Opt("data_collection", "dict", None, "", section=_S, effective=False, spelled=BOTH),
     Opt("enable_backpressure_handling", "bool", True, "", section=_S, effective=False),
 )
@@ -301,9 +312,8 @@ TABLE += (
 _S = "Experiments"
 TABLE += tuple([
     Opt(name, "", None, "", section=_S, effective=False, spelled=EXPERIMENT)
-    for name in ("max_spans", "continuous_profiling_mode",
-                 "otel_powered_performance", "transport_zlib_compression_level",
-                 "transport_compression_algo", "transport_num_pools", "transport_http2",
+    for name in ("continuous_profiling_mode", "otel_powered_performance",
+                 "transport_compression_algo", "transport_http2",
                  "transport_async", "suppress_asgi_chained_exceptions")
 ])
 TABLE += (

@@ -93,6 +93,8 @@ def start_transaction(
         client.log_debug(decision.problem)
     transaction.sampled = decision.sampled
     transaction.sample_rate = decision.sample_rate
+    if options.max_spans:
+        transaction._max_spans = options.max_spans
     if transaction.sampled and profile_hooks and (options.profiles_sample_rate is not None
                                 or options.profiles_sampler is not None
                                 or options.profile_session_sample_rate is not None):

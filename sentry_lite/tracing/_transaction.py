@@ -28,6 +28,7 @@ class Transaction(Span):
         "_contexts",
         "_continuous_profile",
         "_dsc",
+        "_max_spans",
         "_name",
         "_overflow",
         "_profile",
@@ -63,6 +64,7 @@ class Transaction(Span):
             self._sample_rand = parse_sample_rand(self._dsc["sample_rand"])
         self._contexts: dict[str, Any] = {}
         self._spans: list[Span] = []
+        self._max_spans = MAX_SPANS  # the client's _experiments["max_spans"], once sampled
         self._overflow = 0
         self._profile: Any = None  # a sentry_lite.profiler Profile, when profiled
         self._continuous_profile: Any = None  # held under profile_lifecycle="trace"
@@ -117,7 +119,7 @@ class Transaction(Span):
         if self._end is not None:
             return  # finished (and sent) already
         spans = self._spans
-        if len(spans) < MAX_SPANS:
+        if len(spans) < self._max_spans:
             spans.append(span)
         else:
             self._overflow += 1

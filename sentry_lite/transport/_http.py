@@ -69,6 +69,8 @@ class HttpTransport(Transport):
             DEFAULT_SHUTDOWN_TIMEOUT if opts.shutdown_timeout is None else opts.shutdown_timeout
         )
         level = opts.transport_compression_level
+        if level is None:
+            level = opts.transport_zlib_compression_level  # its older name
         level = COMPRESS_LEVEL if level is None else int(level)
         dsn = str(self.parsed_dsn) if self.parsed_dsn is not None else None
         self._packer = Packer()

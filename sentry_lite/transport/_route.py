@@ -77,7 +77,7 @@ def request_headers(dsn: Dsn, compressed: bool) -> dict[str, str]:
 def pool_kwargs(options: Options) -> dict[str, Any]:
     """Keyword arguments of the urllib3 pool manager: TLS, socket options, timeouts."""
     kwargs: dict[str, Any] = {
-        "num_pools": NUM_POOLS,
+        "num_pools": options.transport_num_pools or NUM_POOLS,
         "cert_reqs": "CERT_REQUIRED",
         "timeout": urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
         "retries": False,

@@ -168,6 +168,18 @@ def test_children_beyond_the_limit_are_counted(
     assert ("buffer_overflow", "span", 5) in sentry_lost
 
 
+def test_max_spans_from_experiments_sets_the_limit(
+    sentry_init: Any, sentry_transactions: list[Any], sentry_lost: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0, _experiments={"max_spans": 3})
+    with sentry_lite.start_transaction(name="small"):
+        for _ in range(5):
+            with sentry_lite.start_span(op="x"):
+                pass
+    assert len(sentry_transactions[0]["spans"]) == 3
+    assert ("buffer_overflow", "span", 2) in sentry_lost
+
+
 def test_before_send_transaction_edits_or_drops(
     sentry_init: Any, sentry_transactions: list[Any], sentry_lost: list[Any]
 ) -> None:

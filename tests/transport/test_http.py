@@ -139,6 +139,21 @@ def test_compression_can_be_turned_off(server: LoopbackServer, make: object) -> 
     assert len(server.events) == 1
 
 
+@pytest.mark.parametrize(("experiments", "compressed"), [
+    ({"transport_zlib_compression_level": 0}, False),  # the older name works too
+    ({"transport_zlib_compression_level": 0, "transport_compression_level": 6}, True),
+])
+def test_the_older_name_of_the_compression_level(
+    server: LoopbackServer, make: object, experiments: dict[str, int], compressed: bool,
+) -> None:
+    transport = make(_experiments=experiments)  # type: ignore[operator]
+    transport.capture_envelope(event_envelope())
+    assert transport.flush(10)
+    (request,) = server.requests
+    assert (request.header("Content-Encoding") == "gzip") is compressed
+    assert len(server.events) == 1
+
+
 def test_secret_key_goes_into_the_auth_header(server: LoopbackServer) -> None:
     dsn = server.dsn.replace("public@", "public:s3cret@")
     transport = HttpTransport(build_options(dsn))

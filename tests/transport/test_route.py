@@ -55,6 +55,12 @@ def test_no_proxy_by_default(no_proxy_env: pytest.MonkeyPatch) -> None:
     assert isinstance(proxied, urllib3.ProxyManager)
 
 
+def test_the_pool_manager_keeps_two_pools_unless_told(no_proxy_env: pytest.MonkeyPatch) -> None:
+    assert make_manager(Options(), HTTPS_DSN).pools._maxsize == 2
+    options = build_options(None, {"_experiments": {"transport_num_pools": 5}})
+    assert make_manager(options, HTTPS_DSN).pools._maxsize == 5
+
+
 def test_options_choose_by_scheme_and_https_falls_back_to_http(
     no_proxy_env: pytest.MonkeyPatch,
 ) -> None:
