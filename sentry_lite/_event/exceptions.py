@@ -20,7 +20,7 @@ import builtins
 import sys
 
 from sentry_lite._event.databag import merge_meta, truncate
-from sentry_lite._event.frames import FrameBuilder, traceback_pairs
+from sentry_lite._event.frames import FrameBuilder, stack_pairs, traceback_pairs
 from sentry_lite._event.saferepr import opaque
 from sentry_lite.consts import DEFAULT_MAX_VALUE_LENGTH
 
@@ -28,6 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from sentry_lite._event.frames import Visible
     from sentry_lite._options import Options
     from sentry_lite.types import Event, ExcInfo, Hint, Mechanism
 
@@ -138,16 +139,26 @@ def _errno(exc: BaseException) -> int | None:
     return number if isinstance(number, int) and not isinstance(number, bool) else None
 
 
+def _below(outer: list[Visible], pairs: list[Visible]) -> list[Visible]:
+    """The traceback ``pairs`` under the stack ``outer`` that led to them: a frame in both
+    (the one that caught the exception) is listed once, at the line it raised from."""
+    inside = {id(frame) for frame, _, _ in pairs}
+    return [pair for pair in outer if id(pair[0]) not in inside] + pairs
+
+
 class _Collector:
     """Builds the values of one event: frames through one builder, meta in one tree."""
 
-    __slots__ = ("builder", "limit", "metas", "values")
+    __slots__ = ("builder", "limit", "metas", "outer", "values")
 
     def __init__(self, options: Options) -> None:
         self.builder = FrameBuilder(options)
         self.limit = options.max_value_length or DEFAULT_MAX_VALUE_LENGTH
         self.values: list[dict[str, Any]] = []
         self.metas: list[Any] = []
+        # add_full_stack: the capturing code's stack (the SDK's frames left out), put before
+        # the frames of each exception's traceback
+        self.outer = stack_pairs(sys._getframe(), self.builder) if options.add_full_stack else None
 
     def add(self, exc: BaseException, mechanism: Mechanism, tb: Any = None) -> None:
         value = _type_fields(exc)
@@ -161,6 +172,8 @@ class _Collector:
         if text_meta is not None:
             meta["value"] = text_meta
         pairs = traceback_pairs(tb or exc.__traceback__, self.builder)
+        if pairs and self.outer:
+            pairs = _below(self.outer, pairs)
         if pairs:
             value["stacktrace"], frames_meta = self.builder.stacktrace(pairs)
             if frames_meta is not None:

@@ -166,7 +166,9 @@ TABLE += (
     Opt("max_request_body_size", "str", "medium", "`never`, `small`, `medium`, `always` "
         "(framework integrations)", section=_S,
         check=one_of("never", "small", "medium", "always")),
-    Opt("add_full_stack", "bool", False, "", section=_S, effective=False),
+    Opt("add_full_stack", "bool", False, "an exception's stack trace also has the frames that "
+        "led to the code that captured it (the catching frame once, at its raising line)",
+        section=_S),
 )
 _S = "Integrations"
 TABLE += (

@@ -324,3 +324,52 @@ def test_huge_groups_are_bounded_and_keep_the_root() -> None:
     assert len(values) == MAX_EXCEPTIONS
     assert values[-1]["mechanism"]["exception_id"] == 0
     assert values[-1]["value"] == "many"
+
+
+# -- add_full_stack --------------------------------------------------------------------
+
+
+def _deep() -> None:
+    raise KeyError("sku")
+
+
+def _handler() -> None:
+    try:
+        _deep()  # the line the catching frame raised from
+    except KeyError as exc:
+        sentry_lite.capture_exception(exc)
+        sentry_lite.capture_exception(KeyError("never raised"))
+
+
+def _caller() -> None:
+    _handler()
+
+
+def _functions(event: dict[str, Any]) -> list[tuple[str, int]]:
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    return [(frame["function"], frame["lineno"]) for frame in frames]
+
+
+def test_add_full_stack_puts_the_capturing_stack_before_the_traceback(
+    sentry_init: Any, sentry_events: list[Any],
+) -> None:
+    raising_line = _handler.__code__.co_firstlineno + 2
+    sentry_init(add_full_stack=True)
+    _caller()
+    functions = _functions(sentry_events[0])
+    assert functions[-3:] == [("_caller", _caller.__code__.co_firstlineno + 1),
+                              ("_handler", raising_line),
+                              ("_deep", _deep.__code__.co_firstlineno + 1)]
+    assert [name for name, _ in functions].count("_handler") == 1
+    assert functions[-4][0] == "test_add_full_stack_puts_the_capturing_stack_before_the_traceback"
+    assert not any(frame["module"].startswith("sentry_lite")
+                   for frame in sentry_events[0]["exception"]["values"][-1]["stacktrace"]["frames"])
+    assert "stacktrace" not in sentry_events[1]["exception"]["values"][-1]  # never raised: none
+
+
+def test_without_add_full_stack_the_traceback_alone(
+    sentry_init: Any, sentry_events: list[Any],
+) -> None:
+    sentry_init()
+    _caller()
+    assert [name for name, _ in _functions(sentry_events[0])] == ["_handler", "_deep"]
