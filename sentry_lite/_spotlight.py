@@ -246,8 +246,17 @@ class _Tee(Transport):
         pass  # the inner transport and the spotlight are killed by their own finalizers
 
 
+# In a forked child: the parent's connection pools, kept and never used (the parent's
+# sockets; and freeing a pool runs urllib3's finalizer, which takes a lock a thread of the
+# parent may have held at the fork).
+_parents_pools: list[Any] = []
+
+
 def _after_fork_in_child() -> None:
     for spotlight in list(_spotlights):
+        if spotlight._http is not None:
+            _parents_pools.append(spotlight._http)
+            spotlight._http = None
         spotlight._fresh()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,7 @@ import sentry_lite
 from sentry_lite import logger
 from sentry_lite._spotlight import DEFAULT_SPOTLIGHT_URL, resolve_url
 from sentry_lite.envelope import Envelope
+from tests.forking import run_in_child
 
 
 class Sidecar:
@@ -111,6 +113,27 @@ def test_without_a_dsn_events_go_to_spotlight_only(sidecar: Any, monkeypatch: An
     assert sidecar.wait_for_envelopes(1)
     (event,) = sidecar.events
     assert event["message"] == "local only" and event["user"]["ip_address"] == "10.0.0.1"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_posts_through_pools_of_its_own(sidecar: Any, monkeypatch: Any) -> None:
+    monkeypatch.delenv("SENTRY_DSN", raising=False)
+    sentry_lite.init(spotlight=sidecar.url + "/stream")
+    sentry_lite.capture_message("parent")
+    sentry_lite.flush(timeout=10)
+    assert sidecar.wait_for_envelopes(1)
+    spotlight = sentry_lite.get_client().spotlight
+    # the parent's pool lock, held at the fork (as by a parent's thread taking a connection)
+    pool_lock = spotlight._http.connection_from_url(sidecar.url).pool.mutex
+
+    def child() -> None:
+        sentry_lite.capture_message("child")
+        sentry_lite.flush(timeout=10)
+
+    with pool_lock:
+        assert run_in_child(child, limit=15) == 0
+    assert sidecar.wait_for_envelopes(2)
+    assert sorted(e["message"] for e in sidecar.events) == ["child", "parent"]
 
 
 def test_spotlight_false_or_unset_adds_nothing(sentry_server: Any, monkeypatch: Any) -> None:

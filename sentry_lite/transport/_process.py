@@ -51,7 +51,10 @@ _STACK = ("sentry_lite.transport._route", "urllib3", "certifi")  # if importlib'
 
 
 def _initializing(module: object) -> bool:
-    return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+    try:
+        return bool(getattr(getattr(module, "__spec__", None), "_initializing", False))
+    except Exception:  # a module object with a __getattr__ of its own that raises
+        return False
 
 
 def _module_locks() -> dict[str, Any]:
@@ -97,7 +100,10 @@ def at_fork_child(hook: Callable[[], None]) -> None:
 
 def _redo_in_child(only: tuple[str, ...] | None) -> None:
     global pid
-    forget_half_imported(only)
+    try:
+        forget_half_imported(only)
+    except Exception:  # the hooks below (fresh locks) must run whatever happens here
+        pass
     _exit.clear()  # the child's exit is its own
     for hook in _child_hooks:
         try:

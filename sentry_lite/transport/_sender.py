@@ -119,6 +119,10 @@ def rfc3339(timestamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{micros:06d}Z"
 
 
+# In a forked child: the parent's connection pools, never touched again (see after_fork).
+_parents_posters: list[Poster] = []
+
+
 class Sender:
     """Sends envelopes one at a time and keeps those worth another try."""
 
@@ -291,7 +295,12 @@ class Sender:
 
     def after_fork(self) -> None:
         """In a forked child: the parent's connections and kept envelopes are the parent's."""
-        self._poster = None  # dropped without being closed: the parent still uses them
+        if self._poster is not None:
+            # Kept, never freed nor closed here: the parent still uses those connections, and
+            # freeing them would run urllib3's pool finalizer, which takes the pool's lock,
+            # held for good if a thread of the parent was taking a connection at the fork.
+            _parents_posters.append(self._poster)
+            self._poster = None
         self.retention = Retention()
         self.in_flight = None
 

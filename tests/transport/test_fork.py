@@ -67,6 +67,29 @@ def test_forking_while_a_request_hangs_does_not_deadlock_the_child() -> None:
         server.release()
 
 
+def test_a_fork_while_a_thread_holds_the_connection_pool_s_lock_does_not_deadlock_the_child(
+) -> None:
+    # The parent's sender is taking a connection from urllib3's pool (the pool's queue lock
+    # held) when another thread forks: the child must not touch that pool (freeing it runs
+    # urllib3's finalizer, which takes the lock no thread of the child will ever release).
+    with LoopbackServer() as server:
+        sentry_lite.init(dsn=server.dsn, default_integrations=False)
+        transport = get_client().transport
+        sentry_lite.capture_message("parent")
+        assert transport is not None and transport.flush(10)
+        pool_lock = transport._sender._poster._target.pool.pool.mutex  # type: ignore[attr-defined]
+        with pool_lock:  # as the parent's sender thread would, in pool.get()
+
+            def child() -> bool:
+                sentry_lite.capture_message("child")
+                return transport.flush(10)
+
+            code = run_in_child(child, limit=15)
+        assert code == 0
+        assert transport.flush(10)
+        assert _messages(server) == {"parent": 1, "child": 1}
+
+
 FORK_AND_EXIT = """
     import os, sys, warnings
     import sentry_lite
