@@ -123,6 +123,7 @@ def test_a_forked_child_posts_through_pools_of_its_own(sidecar: Any, monkeypatch
     sentry_lite.flush(timeout=10)
     assert sidecar.wait_for_envelopes(1)
     spotlight = sentry_lite.get_client().spotlight
+    assert spotlight is not None
     # the parent's pool lock, held at the fork (as by a parent's thread taking a connection)
     pool_lock = spotlight._http.connection_from_url(sidecar.url).pool.mutex
 

@@ -82,7 +82,7 @@ def test_a_fork_while_a_thread_holds_the_connection_pool_s_lock_does_not_deadloc
 
             def child() -> bool:
                 sentry_lite.capture_message("child")
-                return transport.flush(10)
+                return transport.flush(10) is True
 
             code = run_in_child(child, limit=15)
         assert code == 0
