@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 _isolation_var: ContextVar[Scope | None] = ContextVar("sentry_lite_isolation", default=None)
 _current_var: ContextVar[Scope | None] = ContextVar("sentry_lite_current", default=None)
 _global: list[Scope] = []  # the global scope, once made
+# The isolation and current scope of the main thread's contexts ([isolation, current], once
+# made): what a context of the main thread that never had a scope of its own starts with.
+_main: list[Scope] = []
 # How many non-global scopes ever had a client bound; while none did, get_client() only
 # looks at the global scope.
 _scoped_clients = [0]  # one element; a list so tests can reset it in place

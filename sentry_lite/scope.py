@@ -20,6 +20,7 @@ from sentry_lite._scope_vars import (
     _global,
     _global_processors,
     _isolation_var,
+    _main,
     _scoped_clients,
 )
 from sentry_lite.consts import DEFAULT_MAX_BREADCRUMBS
@@ -341,7 +342,7 @@ def get_isolation_scope() -> Scope:
     """The scope of this request, task or thread."""
     scope = _isolation_var.get()
     if scope is None:
-        scope = Scope(ty="isolation")
+        scope = _first_scopes()[0]
         _isolation_var.set(scope)
     return scope
 
@@ -350,9 +351,24 @@ def get_current_scope() -> Scope:
     """The scope of the innermost ``new_scope()`` block."""
     scope = _current_var.get()
     if scope is None:
-        scope = Scope(ty="current")
+        scope = _first_scopes()[1]
         _current_var.set(scope)
     return scope
+
+
+def _first_scopes() -> list[Scope]:
+    """The scopes of a context that has none yet. In the main thread, the thread's one pair,
+    shared by all its contexts: what an asyncio task (``asyncio.run()``) or a copied context
+    sets reaches the code around it, as with the official SDK, which binds its scopes in the
+    importing context. In another thread, a new pair for this context (the threading
+    integration gives a thread forks of its parent's scopes instead)."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        if not _main:
+            _main.extend((Scope(ty="isolation"), Scope(ty="current")))
+        return _main
+    return [Scope(ty="isolation"), Scope(ty="current")]
 
 
 def get_client() -> AnyClient:
@@ -406,6 +422,7 @@ def remove_global_event_processor(func: EventProcessor) -> None:
 def _reset_all_scopes() -> None:
     """Forget every scope of this process and context (for tests)."""
     del _global[:]
+    del _main[:]
     _scoped_clients[0] = 0
     _isolation_var.set(None)
     _current_var.set(None)

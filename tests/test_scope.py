@@ -360,6 +360,40 @@ def test_hundred_asyncio_tasks_in_isolation_scopes_keep_their_own_data(
         assert event["extra"] == {"n": int(n)}
 
 
+def test_what_asyncio_run_sets_without_an_isolation_scope_reaches_the_code_around(
+    sentry_events: list[Any],
+) -> None:
+    # The scopes were never touched before asyncio.run(): its task starts from a copy of an
+    # empty context. As with the official SDK (which binds its scopes at import), the main
+    # thread's scopes are the task's too.
+    async def main() -> None:
+        sentry_lite.set_tag("service", "worker")
+        sentry_lite.set_user({"id": "42"})
+        sentry_lite.add_breadcrumb(message="in the task")
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    asyncio.run(main())  # a second run finds the same scopes
+    sentry_lite.capture_message("after")
+    (event,) = sentry_events
+    assert event["tags"] == {"service": "worker"} and event["user"] == {"id": "42"}
+    assert [c["message"] for c in event["breadcrumbs"]["values"]] == ["in the task"] * 2
+
+
+def test_a_thread_without_the_threading_integration_has_scopes_of_its_own(
+    sentry_events: list[Any],
+) -> None:
+    def work() -> None:
+        sentry_lite.set_tag("thread", "yes")
+        sentry_lite.capture_message("in the thread")
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    sentry_lite.capture_message("in the main thread")
+    assert [e.get("tags") for e in sentry_events] == [{"thread": "yes"}, None]
+
+
 def test_scope_context_manager_exited_in_another_context_restores_by_hand() -> None:
     # A generator-based context manager may be finished in another context; the
     # scope must still be restored there rather than raising.
