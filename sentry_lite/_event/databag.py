@@ -249,9 +249,15 @@ class Walker:
         return out, meta
 
     def key(self, key: Any) -> str:
+        # str(), as the official SDK: a str subclass (an Enum member, a case-insensitive
+        # header name) keeps its text; repr() only when str() fails
         if type(key) is int:
             return str(key)
-        return repr_cut(key, 200)[0]
+        try:
+            text = str(key)
+        except Exception:
+            return repr_cut(key, 200)[0]
+        return text if len(text) <= 200 else text[:197] + "..."
 
     def sequence(self, value: Any, depth: int, breadth: int) -> tuple[Any, Meta | None]:
         if depth >= MAX_DEPTH or self.budget <= 0:

@@ -155,11 +155,12 @@ def build_url(scheme: str, host: str, path: str) -> str:
 
 
 def client_ip(headers: Mapping[str, str], remote_addr: str | None) -> str | None:
-    """The client's address: X-Forwarded-For's first hop, X-Real-Ip, else the peer."""
-    forwarded = headers.get("X-Forwarded-For")
+    """The client's address: X-Forwarded-For's first hop, X-Real-Ip, else the peer (header
+    names as WSGI gives them, or in lower case as ASGI does)."""
+    forwarded = headers.get("X-Forwarded-For") or headers.get("x-forwarded-for")
     if forwarded:
         return forwarded.split(",")[0].strip()
-    return headers.get("X-Real-Ip") or remote_addr
+    return headers.get("X-Real-Ip") or headers.get("x-real-ip") or remote_addr
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -197,7 +198,7 @@ def build_request(
     if query_string:
         request["query_string"] = query_string
     if pii:
-        cookies = parse_cookies(headers.get("Cookie"))
+        cookies = parse_cookies(headers.get("Cookie") or headers.get("cookie"))
         if cookies:
             request["cookies"] = cookies
         if remote_addr:

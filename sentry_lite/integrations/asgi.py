@@ -69,27 +69,15 @@ _TRACE = b"sentry-trace"
 _BAGGAGE = b"baggage"
 _FORM = "application/x-www-form-urlencoded"
 
-_header_names: dict[bytes, str] = {}
-
-
-def _header_name(raw: bytes) -> str:
-    """``b"x-api-key"`` -> ``X-Api-Key`` (remembered: the same few names recur)."""
-    name = _header_names.get(raw)
-    if name is None:
-        name = raw.decode("latin-1").title()
-        if len(_header_names) < 1024:
-            _header_names[raw] = name
-    return name
-
-
 def asgi_headers(pairs: Any) -> dict[str, str]:
-    """The request headers of an ASGI scope by their usual names (repeats joined)."""
+    """The request headers of an ASGI scope, named as the server gave them (lower case, as
+    the official SDK sends them; repeats joined)."""
     headers: dict[str, str] = {}
     for raw_name, raw_value in pairs or ():
-        name = _header_name(raw_name)
+        name = raw_name.decode("latin-1")
         value = raw_value.decode("latin-1")
         if name in headers:
-            joiner = "; " if name == "Cookie" else ", "
+            joiner = "; " if name == "cookie" else ", "
             headers[name] = headers[name] + joiner + value
         else:
             headers[name] = value
@@ -207,8 +195,11 @@ class AsgiRequest(ServerRequest):
             {"asgi_scope": asgi_scope},
         )
         self.framework = ASGI_FRAMEWORK
-        if websocket and self.transaction is not None:
-            self.transaction.op = "websocket.server"
+        tx = self.transaction
+        if tx is not None:
+            tx.set_tag("asgi.type", asgi_scope["type"])  # as the official middleware tags it
+            if websocket:
+                tx.op = "websocket.server"
 
     # -- naming --------------------------------------------------------------------
 
@@ -304,7 +295,7 @@ class AsgiRequest(ServerRequest):
         headers = asgi_headers(scope.get("headers"))
         websocket = scope["type"] == "websocket"
         scheme = scope.get("scheme") or ("ws" if websocket else "http")
-        host = headers.get("Host")
+        host = headers.get("host")
         if not host:
             server = scope.get("server")
             host = f"{server[0]}:{server[1]}" if server and server[1] else "localhost"

@@ -108,6 +108,11 @@ class Transaction(Span):
         """A context sent with this transaction (``contexts[key]``)."""
         self._contexts[key] = value
 
+    def set_http_status(self, http_status: int) -> None:
+        """As a span's, and the transaction's ``contexts.response.status_code``."""
+        super().set_http_status(http_status)
+        self._contexts["response"] = {"status_code": http_status}
+
     def _entered(self, scope: Scope) -> None:
         # Errors captured inside the block carry the transaction's name (set on the scope
         # with the span; kept up to date on renames through this scope).

@@ -318,6 +318,27 @@ def test_special_values() -> None:
     }
 
 
+def test_keys_are_their_str_as_in_the_official_sdk() -> None:
+    import enum
+
+    class Color(str, enum.Enum):
+        RED = "red"
+
+    class Header(str):  # a case-insensitive header name (multidict's istr)
+        pass
+
+    class RaisingStr:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    hostile = RaisingStr()
+    out, _ = walk({Header("host"): 1, Color.RED: 2, Header("x" * 300): 3, hostile: 4})
+    assert list(out)[:2] == ["host", str(Color.RED)]
+    assert len(list(out)[2]) <= 200 and list(out)[2].endswith("...")
+    assert list(out)[3].startswith("<")  # str() failed: a description instead
+    json.dumps(out)
+
+
 def test_hostile_objects_become_descriptions() -> None:
     out, _ = walk({cls.__name__: cls() for cls in [*HOSTILE, BadClassAttribute]})
     assert out["RaisingRepr"].endswith("(repr failed)>")

@@ -92,11 +92,12 @@ def test_an_error_arrives_with_the_request_and_handled_false(served, sentry_serv
     assert req["method"] == "GET"
     assert req["url"] == "http://app.test/boom"
     assert req["query_string"] == "q=1"
-    assert req["headers"]["X-Custom"] == "yes"
+    assert req["headers"]["x-custom"] == "yes"  # as the server gave the name (lower case)
     (tx,) = sentry_server.transactions
     assert tx["transaction"] == f"{base}/boom"
     assert tx["contexts"]["trace"]["op"] == "http.server"
     assert tx["contexts"]["trace"]["status"] == "internal_error"
+    assert tx["tags"]["asgi.type"] == "http"
     assert tx["request"]["url"] == "http://app.test/boom"
     assert event["contexts"]["trace"]["trace_id"] == tx["contexts"]["trace"]["trace_id"]
 
@@ -168,6 +169,7 @@ def test_an_incoming_sentry_trace_is_continued(served, sentry_server) -> None:
     assert trace["parent_span_id"] == PARENT_SPAN
     assert trace["status"] == "ok"
     assert trace["data"]["http.response.status_code"] == 200
+    assert tx["contexts"]["response"] == {"status_code": 200}
     (envelope,) = [e for e in sentry_server.envelopes if e.items[0].type == "transaction"]
     assert envelope.headers["trace"]["trace_id"] == TRACE_ID
 
@@ -214,7 +216,7 @@ def test_the_body_the_application_read_is_sent_within_limits(served, sentry_serv
                 headers={"Content-Type": "application/json"})
     delivered(sentry_server, events=4)
     assert b"body-secret" not in raw_bytes(sentry_server)
-    by_length = {int(e["request"]["headers"]["Content-Length"]): e for e in sentry_server.events}
+    by_length = {int(e["request"]["headers"]["content-length"]): e for e in sentry_server.events}
     json_body, form = by_length[len(payload)], by_length[11]
     big, never_read = by_length[20_000], by_length[17]
     assert json_body["request"]["data"] == {"item": "book", "password": "[Filtered]"}

@@ -139,6 +139,29 @@ def test_with_send_default_pii_the_user_is_sent(sentry_server, served) -> None:
     }  # fmt: skip
 
 
+def test_errors_under_django_s_test_client_carry_the_request_and_the_user(sentry_server) -> None:
+    # The test client runs requests through its own handler, not a WSGIHandler: the error
+    # still gets the request's data and user, as with the official SDK.
+    from django.test import Client
+
+    sentry_lite.init(dsn=sentry_server.dsn, send_default_pii=True)
+    client = Client(raise_request_exception=False)
+    response = client.post("/submit/?step=2", {"name": "Ada", "password": "hunter2"},
+                           headers={"X-Login": "42", "Cookie": "theme=dark"})
+    assert response.status_code == 500
+    sentry_lite.flush(10)
+    delivered(sentry_server, events=1)
+    (event,) = sentry_server.events
+    assert event["exception"]["values"][-1]["mechanism"] == {"type": "django", "handled": False}
+    assert event["request"]["method"] == "POST"
+    assert event["request"]["url"] == "http://testserver/submit/"
+    assert event["request"]["query_string"] == "step=2"
+    assert event["request"]["data"] == {"name": "Ada", "password": "[Filtered]"}
+    assert event["request"]["headers"]["X-Login"] == "42"
+    assert event["user"] == {"id": "42", "username": "user42", "email": "user42@example.com",
+                             "ip_address": "127.0.0.1"}
+
+
 def test_a_transaction_never_loads_the_user(sentry_server, served) -> None:
     with served(send_default_pii=True, traces_sample_rate=1.0) as base:
         assert request(base, "/logged-in/", headers={"X-Login": "7"}).status == 200

@@ -168,6 +168,20 @@ def test_children_beyond_the_limit_are_counted(
     assert ("buffer_overflow", "span", 5) in sentry_lost
 
 
+def test_a_transaction_s_http_status_is_also_its_response_context(
+    sentry_init: Any, sentry_transactions: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="GET /missing") as tx:
+        with sentry_lite.start_span(op="db") as span:
+            span.set_http_status(200)  # a plain span: no context
+        tx.set_http_status(404)
+    (sent,) = sentry_transactions
+    assert sent["contexts"]["response"] == {"status_code": 404}
+    assert sent["contexts"]["trace"]["status"] == "not_found"
+    assert sent["tags"]["http.status_code"] == "404"
+
+
 def test_max_spans_from_experiments_sets_the_limit(
     sentry_init: Any, sentry_transactions: list[Any], sentry_lost: list[Any]
 ) -> None:

@@ -40,10 +40,11 @@ from sentry_lite.integrations._http_common import (
 )
 from sentry_lite.integrations._http_request import Settings
 from sentry_lite.integrations._importhook import when_imported
-from sentry_lite.integrations.django._data import DJANGO
+from sentry_lite.integrations.django._data import DJANGO, request_processor
 from sentry_lite.integrations.django._naming import route_name, view_name
 from sentry_lite.integrations.django._spans import timed_render, wrap_middleware
 from sentry_lite.integrations.wsgi import STATE_KEY, run_wsgi
+from sentry_lite.scope import get_client
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sentry_lite.integrations._http_request import ServerRequest
-    from sentry_lite.types import ExcInfo
+    from sentry_lite.types import ExcInfo, Mechanism
 
 IDENTIFIER = "django"
 ORIGIN = "auto.http.django"
@@ -243,7 +244,16 @@ def _got_request_exception(sender: Any, request: Any = None, **kwargs: Any) -> N
         return
     state = request_state(request) if request is not None else None
     if state is None:
-        capture_exc(exc_info, {"type": IDENTIFIER, "handled": False})
+        mechanism: Mechanism = {"type": IDENTIFIER, "handled": False}
+        if request is None or not hasattr(request, "META"):
+            capture_exc(exc_info, mechanism)
+            return
+        # a handler sentry_lite does not wrap (the test client's): the request's data still
+        from sentry_lite._blocks import new_scope  # (loaded with the first such error)
+
+        with new_scope() as scope:
+            scope.add_event_processor(request_processor(get_client(), request))
+            capture_exc(exc_info, mechanism)
         return
     if state.native is None:
         state.native = request

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 from sentry_lite.integrations._http_common import (
     TOO_LARGE,
+    add_user,
+    add_user_ip,
     body_allowed,
     body_from_parts,
+    client_ip,
     content_length,
     parse_json,
+    request_from_environ,
+    set_body,
     wants_body,
 )
 from sentry_lite.integrations._http_request import Framework
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from sentry_lite.integrations._http_request import ServerRequest
+    from sentry_lite.types import Event, Hint
 
 
 class DjangoData(Framework):
@@ -85,4 +92,46 @@ def _unevaluated(value: Any) -> bool:
 
 DJANGO = DjangoData()
 
-__all__ = ["DJANGO", "DjangoData"]
+
+class _Detached:
+    """What ``DjangoData`` reads of a request's state (its client, Django's request), for a
+    request that reached Django through a handler sentry_lite does not wrap: the test
+    client's ``ClientHandler``, a handler of the application's own."""
+
+    __slots__ = ("client", "native")
+
+    def __init__(self, client: Any, native: Any) -> None:
+        self.client = client
+        self.native = native
+
+
+def request_processor(client: Any, request: Any) -> Callable[[Event, Hint], Event]:
+    """An event processor giving an error the data of Django's ``request`` (URL, headers,
+    body; with ``send_default_pii`` cookies and the user), for such a request."""
+    state: Any = _Detached(client, request)
+    pii = bool(client.options.send_default_pii)
+
+    def process(event: Event, hint: Hint) -> Event:
+        data = event.get("request")
+        if data is None:
+            data = request_from_environ(request.META, pii)
+            try:
+                set_body(event, data, DJANGO.body(state))
+            except Exception:
+                client.log_error("could not read the request body")
+            event["request"] = data
+        if pii:
+            try:
+                user = DJANGO.user(state, True)
+            except Exception:
+                client.log_error("could not read the request's user")
+                user = None
+            if user:
+                add_user(event, user)
+            headers = data.get("headers") or {}
+            add_user_ip(event, client_ip(headers, request.META.get("REMOTE_ADDR")))
+        return event
+
+    return process
+
+__all__ = ["DJANGO", "DjangoData", "request_processor"]
