@@ -94,6 +94,8 @@ from sentry_lite.consts import DEFAULT_ADD_FULL_STACK, DEFAULT_MAX_STACK_FRAMES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from sentry_lite._conventions import EndpointType
 
 HAS_REAL_CONTEXTVARS = True  # CPython 3.10+: always the stdlib's contextvars
@@ -143,11 +145,15 @@ def _get_installed_modules() -> dict[str, str]:
     return dict(installed_distributions())
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name == "EndpointType":  # the enum lives with the other tables of consts
         from sentry_lite._conventions import EndpointType
 
         return EndpointType
+    if name == "TimeoutThread":  # the serverless integrations' warning thread
+        from sentry_lite.integrations._serverless import TimeoutWarning
+
+        return TimeoutWarning
     raise AttributeError(f"module 'sentry_lite.utils' has no attribute {name!r}")
 
 

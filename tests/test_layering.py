@@ -147,6 +147,9 @@ CYCLE_BREAKS = (
     ("sentry_lite.integrations", "sentry_lite.integrations._auto",
      "auto-enabling builds on the integration machinery and loads only when the options ask "
      "for auto-enabling integrations"),
+    ("sentry_lite.utils", "sentry_lite.integrations._serverless",
+     "sentry_sdk.utils.TimeoutThread is the serverless integrations' warning thread, which "
+     "raises utils' ServerlessTimeoutWarning: loaded when asked for"),
     ("sentry_lite.integrations", "sentry_lite.integrations._official",
      "sentry_sdk's hand set-up API (setup_integrations...) is answered on first access by a "
      "module that builds on this package"),

@@ -274,7 +274,7 @@ def setup_from_options(options: Any, log: Callable[[str], None] | None = None) -
 _OFFICIAL = frozenset((
     "setup_integrations", "iter_default_integrations", "_check_minimum_version", "_MIN_VERSIONS",
     "_DEFAULT_INTEGRATIONS", "_AUTO_ENABLING_INTEGRATIONS", "_DEFAULT_FAILED_REQUEST_STATUS_CODES",
-    "_installed_integrations",
+    "_installed_integrations", "_processed_integrations",
 ))
 
 

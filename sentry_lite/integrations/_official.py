@@ -95,6 +95,9 @@ def _check_minimum_version(
 _DEFAULT_INTEGRATIONS = list(DEFAULT_INTEGRATIONS)
 _DEFAULT_FAILED_REQUEST_STATUS_CODES = frozenset(range(500, 600))
 _installed_integrations = _installed  # the live set of identifiers set up in this process
+# Upstream: the identifiers whose setup was tried; the same live set here (discarding one
+# makes the next init() set it up again, as upstream).
+_processed_integrations = _installed
 
 
 def _auto_enabling() -> list[str]:

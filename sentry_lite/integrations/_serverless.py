@@ -16,32 +16,40 @@ from sentry_lite.integrations import _debug, capture_exc
 from sentry_lite.scope import get_client, get_current_scope, get_isolation_scope
 from sentry_lite.utils import ServerlessTimeoutWarning
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sentry_lite.scope import Scope
+
 # Upstream warns this long before the deadline: the time to get the event out.
 WARNING_BUFFER_MS = 1500
 
 
 class TimeoutWarning(threading.Thread):
-    """Warns once, ``warn_after`` seconds from ``start()``, unless ``stop()`` comes first."""
+    """Warns once, ``waiting_time`` seconds from ``start()``, unless ``stop()`` comes first,
+    in the given scopes (by default those of the code that made it). Also
+    ``sentry_sdk.utils.TimeoutThread``, with its signature (third-party serverless
+    integrations start one)."""
 
-    def __init__(self, warn_after: float, configured_timeout: float) -> None:
+    def __init__(self, waiting_time: float, configured_timeout: float,
+                 isolation_scope: Scope | None = None, current_scope: Scope | None = None) -> None:
         super().__init__(name="sentry_lite.timeout_warning", daemon=True)
-        self._warn_after = warn_after
-        self._configured = configured_timeout
+        self.waiting_time = waiting_time
+        self.configured_timeout = configured_timeout
         self._stopped = threading.Event()
-        self._isolation = get_isolation_scope()
-        self._current = get_current_scope()
+        self.isolation_scope = isolation_scope or get_isolation_scope()
+        self.current_scope = current_scope or get_current_scope()
 
     def stop(self) -> None:
         self._stopped.set()
 
     def run(self) -> None:
-        if self._stopped.wait(self._warn_after):
+        if self._stopped.wait(self.waiting_time):
             return
-        seconds = math.ceil(self._configured)
+        seconds = math.ceil(self.configured_timeout)
         message = (f"WARNING : Function is expected to get timed out. Configured timeout "
                    f"duration = {seconds} seconds.")
         try:
-            with use_isolation_scope(self._isolation), use_scope(self._current):
+            with use_isolation_scope(self.isolation_scope), use_scope(self.current_scope):
                 try:
                     raise ServerlessTimeoutWarning(message)
                 except ServerlessTimeoutWarning as exc:

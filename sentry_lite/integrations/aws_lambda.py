@@ -172,6 +172,10 @@ def _event_processor(request: dict[str, Any], aws_context: Any,
     return add_invocation
 
 
+# the name third-party Lambda integrations import (sentry-lwa)
+_make_request_event_processor = _event_processor
+
+
 def _add_request(event: Event, request: dict[str, Any], aws_context: Any) -> None:
     from sentry_lite.integrations._http_common import add_user, build_request
 

@@ -205,3 +205,4 @@ def test_a_slow_invocation_warns_before_its_deadline(lambda_runtime, sentry_serv
                                   "Configured timeout duration = 3 seconds.")
     assert warning["tags"]["invocation"] == 6
     assert warning["extra"]["lambda"]["aws_request_id"] == request_id
+

@@ -44,7 +44,7 @@ from sentry_lite.integrations.django._data import DJANGO, request_processor
 from sentry_lite.integrations.django._naming import route_name, view_name
 from sentry_lite.integrations.django._spans import timed_render, wrap_middleware
 from sentry_lite.integrations.wsgi import STATE_KEY, run_wsgi
-from sentry_lite.scope import get_client
+from sentry_lite.scope import get_client, get_current_scope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -219,8 +219,6 @@ def _resolved(integration: Any, request: Any, match: Any) -> None:
         return
     state = request_state(request)
     if state is None:
-        from sentry_lite.scope import get_current_scope
-
         get_current_scope().set_transaction_name(name, source)
         return
     state.native = request
