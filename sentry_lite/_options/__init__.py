@@ -306,6 +306,25 @@ def _ours(module: object) -> bool:
     return isinstance(module, str) and module.partition(".")[0] == "sentry_lite"
 
 
+def warn_inert_argument(owner: str, name: str, value: Any) -> None:
+    """Warn once per process that ``owner``'s argument ``name`` (given ``value``) is accepted
+    for code written for the official SDK and has no effect here."""
+    label = f"{owner}({name}=...)"
+    if label in _warned:
+        return
+    _warned.add(label)
+    import sys
+    import warnings
+
+    depth = 2  # the code that passed the argument
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
+        depth += 1
+        frame = frame.f_back
+    warnings.warn(f"sentry_lite: {owner}({name}={value!r}) is accepted but has no effect",
+                  OptionHasNoEffectWarning, stacklevel=depth)
+
+
 def warn_inert_options(options: Options) -> list[str]:
     """Warn once per process for each option accepted without effect that was given a value
     (a keyword of ``INERT_OPTIONS``, or an ``_experiments`` key sentry_lite does not act on).

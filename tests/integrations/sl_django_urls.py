@@ -31,7 +31,8 @@ def configure() -> None:
             "sl_django_urls.HeaderLoginMiddleware",
             "sl_django_urls.plain_middleware",
         ],
-        DATABASES={},
+        # one in-memory SQLite database per thread's connection (the views make their tables)
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         TEMPLATES=[
             {
                 "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -156,7 +157,22 @@ def submit(request: Any) -> Any:
 
 
 api = [path("items/<slug:item>/", boom)]
+def orders(request: Any) -> Any:
+    from django.db import connection
+    from django.http import HttpResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS orders (id INTEGER, total INTEGER)")
+        cursor.executemany("INSERT INTO orders VALUES (%s, %s)", [(1, 10), (2, 20)])
+        cursor.execute("SELECT total FROM orders WHERE id = %s", [2])
+        (total,) = cursor.fetchone()
+        if request.GET.get("fail"):
+            cursor.execute("SELECT nothing FROM missing_table")
+    return HttpResponse(str(total))
+
+
 urlpatterns = [
+    path("orders/", orders),
     path("boom/", boom),
     path("users/<int:user_id>/", user_view),
     re_path(r"^articles/(?P<year>[0-9]{4})/$", article),

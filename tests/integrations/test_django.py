@@ -187,6 +187,47 @@ def test_form_and_json_bodies_are_sent_within_the_size_limit(sentry_server, serv
     assert b"k3y" not in received
 
 
+def test_queries_are_spans_of_the_transaction_and_breadcrumbs_of_errors(
+    sentry_server, served
+) -> None:
+    with served(traces_sample_rate=1.0, disabled_integrations=["stdlib"]) as base:
+        assert request(base, "/orders/").body == b"20"
+        assert request(base, "/orders/?fail=1").status == 500
+    delivered(sentry_server, events=1, transactions=2)
+    ok = next(t for t in sentry_server.transactions if t["contexts"]["trace"]["status"] == "ok")
+    db_spans = [s for s in ok["spans"] if s["op"] == "db"]
+    assert [s["description"] for s in db_spans] == [
+        "connect",
+        "CREATE TABLE IF NOT EXISTS orders (id INTEGER, total INTEGER)",
+        "INSERT INTO orders VALUES (%s, %s)",
+        "SELECT total FROM orders WHERE id = %s",
+    ]
+    for span in db_spans:
+        assert span["origin"] == "auto.db.django"
+        assert span["data"]["db.system"] == "sqlite"
+        assert span["data"]["db.name"] == ":memory:"
+        assert "db.params" not in span["data"]  # parameters only with send_default_pii
+    assert db_spans[2]["data"]["db.executemany"] is True
+    failed = next(t for t in sentry_server.transactions if t is not ok)
+    (bad,) = [s for s in failed["spans"] if s["description"] == "SELECT nothing FROM missing_table"]
+    assert bad["status"] == "internal_error"
+    (event,) = sentry_server.events
+    queries = [c for c in event["breadcrumbs"]["values"] if c.get("category") == "query"]
+    assert [c["message"] for c in queries][-3:] == [
+        "INSERT INTO orders VALUES (%s, %s)", "SELECT total FROM orders WHERE id = %s",
+        "SELECT nothing FROM missing_table"]
+
+
+def test_query_parameters_are_recorded_with_send_default_pii(sentry_server, served) -> None:
+    with served(traces_sample_rate=1.0, send_default_pii=True) as base:
+        assert request(base, "/orders/?fail=1").status == 500
+    delivered(sentry_server, events=1, transactions=1)
+    (event,) = sentry_server.events
+    (select,) = [c for c in event["breadcrumbs"]["values"]
+                 if c.get("message") == "SELECT total FROM orders WHERE id = %s"]
+    assert select["data"] == {"db.params": [2], "db.paramstyle": "format"}
+
+
 def test_a_body_over_the_limit_is_left_out(sentry_server, served) -> None:
     with served(max_request_body_size="small") as base:
         request(base, "/submit/", "POST", {"Content-Type": "application/json"},
@@ -328,3 +369,19 @@ def test_django_imported_after_init_switches_the_integration_on(python) -> None:
         "handlers_loaded_by_sdk": False,
         "patched": "sentry_lite.integrations.django",
     }
+
+
+def test_arguments_without_effect_warn_once() -> None:
+    import warnings
+
+    from sentry_lite._options import OptionHasNoEffectWarning
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        DjangoIntegration(cache_spans=True)
+        DjangoIntegration(cache_spans=True)  # said once per process
+        DjangoIntegration()  # the defaults ask for nothing missing
+    messages = [str(w.message) for w in seen if w.category is OptionHasNoEffectWarning]
+    assert messages == ["sentry_lite: DjangoIntegration(cache_spans=True) is accepted but has "
+                        "no effect"]
+    assert seen[0].filename == __file__

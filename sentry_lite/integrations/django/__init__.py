@@ -41,6 +41,7 @@ from sentry_lite.integrations._http_common import (
 from sentry_lite.integrations._http_request import Settings
 from sentry_lite.integrations._importhook import when_imported
 from sentry_lite.integrations.django._data import DJANGO, request_processor
+from sentry_lite.integrations.django._db import patch_connect, patch_cursor
 from sentry_lite.integrations.django._naming import route_name, view_name
 from sentry_lite.integrations.django._spans import timed_render, wrap_middleware
 from sentry_lite.integrations.wsgi import STATE_KEY, run_wsgi
@@ -78,7 +79,15 @@ class DjangoIntegration(Integration):
         failed_request_status_codes: Any = None,
     ) -> None:
         # signals_spans, cache_spans, db_transaction_spans and signals_denylist are
-        # accepted for code written for the official SDK; they have no effect (yet).
+        # accepted for code written for the official SDK; they have no effect (yet): asking
+        # for what they would add warns.
+        for name, value in (("cache_spans", cache_spans),
+                            ("db_transaction_spans", db_transaction_spans),
+                            ("signals_denylist", signals_denylist)):
+            if value:
+                from sentry_lite._options import warn_inert_argument
+
+                warn_inert_argument("DjangoIntegration", name, value)
         self.transaction_style = check_style(transaction_style, SOURCES)
         self.middleware_spans = bool(middleware_spans)
         self.signals_spans = bool(signals_spans)
@@ -111,6 +120,8 @@ class DjangoIntegration(Integration):
             ("django.core.handlers.asgi", _patch_asgi),
             ("django.core.signals", _connect_signals),
             ("django.template.base", _patch_templates),
+            ("django.db.backends.utils", patch_cursor),
+            ("django.db.backends.base.base", patch_connect),
         ):
             when_imported(module, patcher, IDENTIFIER)
 
