@@ -107,6 +107,61 @@ def test_a_transaction_entered_under_use_scope_is_that_scopes_span() -> None:
                                         "after": True}, name
 
 
+def test_what_an_asyncio_task_sets_outside_an_isolation_scope_reaches_the_main_thread() -> None:
+    results = run_both("""
+        import asyncio
+
+        async def main():
+            sdk.set_tag("service", "worker")
+            sdk.set_user({"id": "42"})
+            sdk.add_breadcrumb(message="in the task")
+
+        asyncio.run(main())
+        sdk.capture_message("after")
+    """)
+    for name in results:
+        (event,) = sent(results, name)
+        assert event["tags"] == {"service": "worker"}, name
+        assert event["user"] == {"id": "42"}, name
+        assert [c["message"] for c in event["breadcrumbs"]["values"]] == ["in the task"], name
+
+
+def test_a_transaction_set_by_hand_as_a_scope_s_span_names_its_events() -> None:
+    results = run_both("""
+        import importlib
+        Transaction = importlib.import_module(sys.argv[1] + ".tracing").Transaction
+        scope = sdk.get_current_scope().fork()
+        scope.span = Transaction(name="by hand", source="task")
+        with use_scope(scope):
+            sdk.capture_message("m")
+    """)
+    for name in results:
+        (event,) = sent(results, name)
+        assert event["transaction"] == "by hand", name
+        assert event["transaction_info"] == {"source": "task"}, name
+
+
+def test_a_transaction_s_http_status_and_keys_that_subclass_str() -> None:
+    results = run_both("""
+        import enum
+
+        class Color(str, enum.Enum):
+            RED = "red"
+
+        class Header(str):
+            pass
+
+        sdk.set_extra("by_color", {Color.RED: 1, Header("host"): 2})
+        sdk.capture_message("m")
+        with sdk.start_transaction(name="GET /x") as tx:
+            tx.set_http_status(404)
+    """)
+    for name in results:
+        event, transaction = sent(results, name)
+        assert event["extra"]["by_color"] == {"Color.RED": 1, "host": 2}, name
+        assert transaction["contexts"]["response"] == {"status_code": 404}, name
+
+
 ASGI = """
 import asyncio
 
@@ -223,3 +278,17 @@ def test_kept_init_rejects_values_that_cannot_work() -> None:
         said[name] = done.stdout.strip()
     assert said == {"sentry_sdk": "['accepted', 'IndexError']",
                     "sentry_lite": "['ValueError', 'ValueError']"}
+
+
+def test_kept_an_ended_transaction_does_not_name_later_events() -> None:
+    # The official SDK leaves the name on the scope: errors long after the transaction ended
+    # (the rest of the script, the next job) carry it. sentry_lite names a fork of the scope.
+    results = run_both("""
+        with sdk.start_transaction(name="nightly-job"):
+            sdk.capture_message("during")
+        sdk.capture_message("after")
+    """)
+    official = [e.get("transaction") for e in sent(results, "sentry_sdk") if "message" in e]
+    lite = [e.get("transaction") for e in sent(results, "sentry_lite") if "message" in e]
+    assert official == ["nightly-job", "nightly-job"]
+    assert lite == ["nightly-job", None]
