@@ -18,6 +18,7 @@ The plain middleware never reads the body: the application owns the input stream
 from __future__ import annotations
 
 import sys
+import weakref
 
 from sentry_lite.integrations._http_common import (
     DEFAULT_HTTP_METHODS_TO_CAPTURE,
@@ -154,7 +155,31 @@ def run_wsgi(
         _finish(state)  # the server may send the file itself: do not hide its type
         environ.pop(STATE_KEY, None)
         return result
-    return _Response(result, state)
+    response = _Response(result, state)
+    if not _unclosed:
+        _watch_exit()
+    _unclosed.add(response)
+    return response
+
+
+# Responses not closed yet. One a server never closes (a test client's response left unread)
+# is finished when dropped; if a reference cycle keeps it (an exception's traceback holding
+# the test client's frame), at the latest when the process exits, before the exit flush.
+_unclosed: weakref.WeakSet[_Response] = weakref.WeakSet()
+_exit_hook: list[bool] = []
+
+
+def _watch_exit() -> None:
+    if not _exit_hook:
+        import atexit
+
+        _exit_hook.append(True)
+        atexit.register(_finish_unclosed)  # after init(): runs before the transport's flush
+
+
+def _finish_unclosed() -> None:
+    for response in list(_unclosed):
+        response.abandon()
 
 
 def _finish(state: WsgiRequest) -> None:
@@ -165,56 +190,71 @@ def _finish(state: WsgiRequest) -> None:
         state.leave(tokens)
 
 
+def _steps(step: Callable[[], bytes], state: WsgiRequest,
+           failed: list[bool]) -> Generator[bytes, None, None]:
+    """The chunks of a response, each made with the request's scopes installed."""
+    while True:
+        tokens = state.enter()
+        try:
+            chunk = step()
+        except StopIteration:
+            state.finish()
+            return
+        except Exception:
+            failed[0] = True
+            state.capture(sys.exc_info())
+            raise
+        finally:
+            state.leave(tokens)
+        yield chunk
+
+
 class _Response:
     """The application's response, iterated and closed inside the request's scopes.
 
-    While the server iterates a response that may run application code (a generator), the
-    request's scopes are installed: from the first chunk to the last. The request is
-    finished when the last chunk is out (or at ``close()`` if iteration stopped early).
+    Each step of a response that may run application code (a generator) runs with the
+    request's scopes installed, and only that step: between chunks the server's code runs
+    in its own (a test client that reads the first chunk and returns keeps its caller's
+    scopes). The request is finished when the last chunk is out, at ``close()`` if iteration
+    stopped early, or, when the server never closes the response (a test client whose
+    response is not read to the end), when the response is dropped.
     """
 
-    __slots__ = ("_chunks", "_failed", "_result", "_state")
+    __slots__ = ("__weakref__", "_failed", "_result", "_state")
 
     def __init__(self, result: Iterable[bytes], state: WsgiRequest) -> None:
         self._result = result
         self._state = state
-        self._chunks: Generator[bytes, None, None] | None = None
-        self._failed = False
+        self._failed = [False]  # shared with the chunk generator, which must not hold self
 
     def __iter__(self) -> Iterator[bytes]:
         result = self._result
         if type(result) is list or type(result) is tuple:
             return iter(result)  # no application code runs while it is iterated
-        chunks = self._chunks = self._iterate(result)
-        return chunks
+        return _steps(iter(result).__next__, self._state, self._failed)
 
-    def _iterate(self, result: Iterable[bytes]) -> Generator[bytes, None, None]:
-        state = self._state
-        tokens = state.enter()
+    def abandon(self) -> None:
+        """Finish the request without closing the response (never closed by the server)."""
         try:
-            yield from result
-        except GeneratorExit:  # the server stopped early and closed the response
-            raise
+            state = self._state
+            if not state.finished:
+                _finish(state)
+                state.environ.pop(STATE_KEY, None)
         except Exception:
-            self._failed = True
-            state.capture(sys.exc_info())
-            raise
-        else:
-            state.finish()
-        finally:
-            state.leave(tokens)
+            pass
+
+    def __del__(self) -> None:
+        # Dropped without close(): a server (a test client) that broke the WSGI contract.
+        self.abandon()
 
     def close(self) -> None:
         state = self._state
-        chunks, self._chunks = self._chunks, None
         try:
-            if chunks is not None:
-                chunks.close()  # leaves the scopes if the server stopped midway
             close = getattr(self._result, "close", None)
             if close is not None:
                 close()
         except Exception:
-            self._failed = True
+            self._failed[0] = True
             tokens = state.enter()
             try:
                 state.capture(sys.exc_info())
@@ -225,7 +265,7 @@ class _Response:
             if not state.finished:
                 tokens = state.enter()
                 try:
-                    state.finish(error=self._failed)
+                    state.finish(error=self._failed[0])
                 finally:
                     state.leave(tokens)
             # the request is over: the environ and the state no longer hold each other

@@ -154,7 +154,7 @@ def test_the_body_the_application_read_goes_with_the_error(sentry_server, served
                 b"name=Ada&password=hunter2")
     delivered(sentry_server, events=2)
     as_json, as_form = sorted(
-        sentry_server.events, key=lambda e: e["request"]["headers"]["Content-Type"]
+        sentry_server.events, key=lambda e: e["request"]["headers"]["content-type"]
     )
     assert as_json["request"]["data"] == {"items": [1, 2], "token": "[Filtered]"}
     assert as_form["request"]["data"] == {"name": "Ada", "password": "[Filtered]"}

@@ -308,7 +308,8 @@ def test_request_scopes_do_not_leak_into_the_server_thread(sentry_events) -> Non
     with pytest.raises(Boom):
         for chunk in response:
             chunks.append(chunk)
-            assert sentry_lite.get_isolation_scope() is not outside  # the request's, while sent
+            # the request's scopes are installed for each step of the body, not between them
+            assert sentry_lite.get_isolation_scope() is outside
     assert sentry_lite.get_isolation_scope() is outside
     response.close()
     assert sentry_lite.get_isolation_scope() is outside
@@ -334,6 +335,49 @@ def test_a_response_closed_midway_ends_the_request(sentry_init, sentry_transacti
     assert tx["transaction"] == "/stream"
     assert tx["contexts"]["trace"]["status"] == "ok"
     assert tx["tags"]["streamed"] == "yes"
+
+
+def test_a_response_the_server_never_closes_ends_the_request_when_dropped(
+    sentry_init, sentry_transactions
+) -> None:
+    # werkzeug's test client (Flask's) reads the first chunk and hands the rest to the test,
+    # which seldom reads or closes it: the caller keeps its scopes, and the request ends when
+    # the response is dropped.
+    sentry_init(traces_sample_rate=1.0)
+    outside = sentry_lite.get_isolation_scope()
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
+               "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: None)
+    iterator = iter(response)
+    assert next(iterator) == b"one "
+    assert sentry_lite.get_isolation_scope() is outside
+    sentry_lite.capture_message("the test goes on")
+    assert sentry_transactions == []
+    del response, iterator
+    (tx,) = sentry_transactions
+    assert tx["transaction"] == "/stream"
+    assert tx["tags"]["streamed"] == "yes"
+
+
+def test_a_flask_test_client_request_sends_its_transaction(
+    sentry_init, sentry_transactions, sentry_events
+) -> None:
+    flask = pytest.importorskip("flask")
+    sentry_init(traces_sample_rate=1.0)
+    web = flask.Flask("shop")
+
+    @web.route("/items/<int:item_id>")
+    def item(item_id: int) -> Any:
+        sentry_lite.set_tag("item", item_id)
+        return {"id": item_id}
+
+    assert web.test_client().get("/items/1").status_code == 200  # the response is dropped
+    sentry_lite.capture_message("after the request")
+    (tx,) = sentry_transactions
+    assert tx["transaction"] == "item"  # the endpoint
+    assert tx["contexts"]["trace"]["status"] == "ok"
+    (event,) = sentry_events
+    assert "item" not in (event.get("tags") or {})  # the request's scope did not leak
 
 
 @pytest.mark.parametrize("path", ["/ok", "/boom", "/stream"])
