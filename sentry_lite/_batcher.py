@@ -64,6 +64,9 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
 
 
+FULL_WAIT = 0.05  # seconds a caller that found a buffer full waits for a batch being encoded
+
+
 class Stream:
     """One kind of item: its buffer, thresholds and wire form."""
 
@@ -143,11 +146,31 @@ class Batcher:
             if size < stream.drop_at:
                 buffer.append(entry)
         if size >= stream.drop_at:
-            self.drop(stream, entry, "queue_overflow")
-            return False
+            return self._add_when_full(stream, entry)
         if size + 1 >= stream.flush_at:
             self._wake.set()
         return True
+
+    def _add_when_full(self, stream: Stream, entry: Any) -> bool:
+        # The thread has fallen behind (a busy caller starving it of the GIL): rather than
+        # drop, this caller hands the full buffer to the transport itself (which queues it,
+        # never waiting on the network), after the batch being encoded, if any, is handed
+        # over (waiting at most FULL_WAIT). Only past that is the entry dropped (counted).
+        if self._sending.acquire(timeout=FULL_WAIT):
+            was_busy = getattr(_local, "busy", False)
+            _local.busy = True
+            try:
+                self._flush_stream(stream)
+            finally:
+                _local.busy = was_busy
+                self._sending.release()
+            with self._lock:
+                buffer = stream.buffer
+                if len(buffer) < stream.drop_at:
+                    buffer.append(entry)
+                    return True
+        self.drop(stream, entry, "queue_overflow")
+        return False
 
     def drop(self, stream: Stream, entry: Any, reason: str) -> None:
         """Count ``entry`` as lost: one item, and its size in bytes for streams that count bytes."""

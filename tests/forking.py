@@ -5,7 +5,10 @@ there raises inside the child's copy of pytest, which then goes on running tests
 its own while the parent waits for it forever (seen in CI). So a child runs one
 function and always leaves with ``os._exit``; a hung child writes every thread's
 stack to stderr (pytest shows it under the test) and exits; and the parent stops
-waiting after a deadline, killing the child.
+waiting after a deadline, killing the child. A child that hangs before its function
+runs (in an at-fork hook) is asked for its stack with SIGUSR1 before it is killed:
+faulthandler's handler for it is installed before the fork, so the child has it from
+its first instruction.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ RAISED = 87  # the exit code of a child whose body raised
 def fork_child(body: Callable[[], int | bool | None], limit: float = 20.0) -> int:
     """Fork; in the child run ``body`` and exit with its code (True and None: 0,
     False: 1). Returns the child's pid in the parent."""
+    faulthandler.register(signal.SIGUSR1, file=2, all_threads=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
         pid = os.fork()
     if pid != 0:
+        faulthandler.unregister(signal.SIGUSR1)
         return pid
     code = RAISED  # pragma: no cover - the child, below
     try:  # pragma: no cover
@@ -52,6 +57,8 @@ def wait_child(pid: int, limit: float = 30.0) -> int:
         if done:
             return os.waitstatus_to_exitcode(status)
         if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGUSR1)  # its stacks, on stderr, even if stuck at the fork
+            time.sleep(1)
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return HUNG

@@ -52,11 +52,26 @@ def test_a_full_batch_is_sent_by_the_background_thread() -> None:
     batcher.kill()
 
 
-def test_flush_sends_what_is_buffered_once_and_overflow_is_counted() -> None:
+def test_a_full_buffer_is_handed_over_by_the_caller_instead_of_dropped() -> None:
+    # The thread has fallen behind (here: it is never woken, flush_at is out of reach).
     sink = Sink()
     batcher, stream = _batcher(sink, flush_at=100, drop_at=5)
     for n in range(7):
-        batcher.add(stream, n)
+        assert batcher.add(stream, n)
+    assert sink.entries() == [{"n": n} for n in range(5)]  # sent by the 6th add's caller
+    batcher.flush()
+    batcher.flush()
+    assert sink.entries() == [{"n": n} for n in range(7)]
+    assert sink.lost == []
+    batcher.kill()
+
+
+def test_while_a_batch_is_being_sent_a_full_buffer_drops_and_counts() -> None:
+    sink = Sink()
+    batcher, stream = _batcher(sink, flush_at=100, drop_at=5)
+    with batcher._sending:  # as the thread holds it while it sends a batch
+        added = [batcher.add(stream, n) for n in range(7)]
+    assert added == [True] * 5 + [False] * 2
     batcher.flush()
     batcher.flush()
     assert sink.entries() == [{"n": n} for n in range(5)]

@@ -206,7 +206,11 @@ class ContinuousScheduler:
         # The parent's samples are the parent's to send: the child starts a session of its own.
         running, self.running = self.running, False
         self._lock = threading.Lock()
-        self.sampler.remove(self)
+        # Not sampler.remove(): its lock may be the parent's (held by the parent's sampler
+        # thread at the fork) until the sampler's own fork hook, which may run after this one.
+        # The child has one thread here: no lock is needed.
+        sampler = self.sampler
+        sampler.listeners = tuple(x for x in sampler.listeners if x is not self)
         ACTIVE_PROFILER[0] = None
         if running:
             self.ensure_running()
