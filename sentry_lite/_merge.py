@@ -149,9 +149,10 @@ def apply_scopes(
         if any(scope._flags for scope in scopes):
             _merge_flags(event, scopes)
     _trace_context(event, scopes)
+    # Always a list, as upstream: before_send and processors may append to it.
     attachments = [a for s in scopes for a in s._attachments]
-    if attachments:
-        hint["attachments"] = attachments + list(hint.get("attachments") or ())
+    given = hint.get("attachments")
+    hint["attachments"] = attachments + list(given) if given else attachments
     return _run_processors(event, hint, scopes, client)
 
 

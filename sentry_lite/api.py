@@ -264,7 +264,7 @@ def update_current_span(
     if op is not None:
         span.op = op
     if name is not None:
-        span.name = name
+        span.description = name  # a transaction keeps its name, as upstream
     for values in (data, attributes):
         if values:
             span.update_data(values)

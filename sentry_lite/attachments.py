@@ -32,6 +32,10 @@ class Attachment:
         self.bytes = bytes
         self.filename = filename
         self.path = path
+        if content_type is None:  # guessed from the file name, as upstream
+            import mimetypes  # (loaded with the first attachment, not by init())
+
+            content_type = mimetypes.guess_type(filename)[0]
         self.content_type = content_type
         self.add_to_transactions = add_to_transactions
 

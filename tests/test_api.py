@@ -262,6 +262,25 @@ def test_attachments_from_bytes_path_and_callable(
     ]
     assert items[0].headers["content_type"] == "text/plain"
     assert items[0].headers["length"] == 3
+    # not given: guessed from the file name (as upstream), else application/octet-stream
+    assert [i.headers["content_type"] for i in items[1:]] == ["application/octet-stream",
+                                                              "text/plain"]
+
+
+def test_before_send_can_add_attachments_through_the_hint(sentry_init: Any,
+                                                        sentry_envelopes: list[Any]) -> None:
+    from sentry_lite.attachments import Attachment
+
+    def before_send(event: Any, hint: Any) -> Any:
+        hint["attachments"].append(Attachment(bytes=b"added", filename="added.json"))
+        return event
+
+    sentry_init(before_send=before_send)
+    sentry_lite.capture_message("no attachment on the scope")
+    (envelope,) = sentry_envelopes
+    (item,) = [i for i in envelope.items if i.type == "attachment"]
+    assert (item.headers["filename"], item.payload.bytes) == ("added.json", b"added")
+    assert item.headers["content_type"] == "application/json"
 
 
 def test_before_send_can_edit_and_drop_and_raising_drops(

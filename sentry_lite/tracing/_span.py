@@ -363,8 +363,12 @@ def _wire_form(span: Span) -> dict[str, Any]:
         value = getattr(span, key)
         if value is not None:
             out[key] = value
-    if span._tags:
-        out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in span._tags.items()}
+    tags = span._tags
+    if tags:
+        out["tags"] = {str(k): v if isinstance(v, str) else str(v) for k, v in tags.items()}
+    status = span.status
+    if status is not None:  # also as a tag, as upstream sends it
+        out.setdefault("tags", {})["status"] = status
     if span._data:
         from sentry_lite._event.serializer import serialize_databag
 

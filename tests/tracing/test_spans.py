@@ -134,7 +134,7 @@ def test_span_data_tags_status_and_measurements_in_the_payload(
     assert event["contexts"]["app"] == {"build": 7}
     assert event["measurements"] == {"memory": {"value": 42, "unit": "byte"}}
     (span_json,) = event["spans"]
-    assert span_json["tags"] == {"rows": "3", "http.status_code": "404"}
+    assert span_json["tags"] == {"rows": "3", "http.status_code": "404", "status": "not_found"}
     assert span_json["status"] == "not_found"
     assert span_json["data"]["http.response.status_code"] == 404
     assert span_json["data"]["query"]["table"] == "users"
@@ -433,6 +433,35 @@ def test_update_current_span(sentry_init: Any, sentry_transactions: list[Any]) -
     (span,) = sentry_transactions[0]["spans"]
     assert (span["op"], span["description"]) == ("db.query", "SELECT 1")
     assert span["data"] == {"rows": 1, "db": "main"}
+
+
+def test_a_span_s_status_is_also_its_status_tag(
+    sentry_init: Any, sentry_transactions: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="t"):
+        with sentry_lite.start_span(op="http.client", name="fetch") as span:
+            span.set_status("ok")
+        with pytest.raises(ValueError), sentry_lite.start_span(op="db"):
+            raise ValueError("failed")
+        with sentry_lite.start_span(op="quiet"):
+            pass
+    ok, failed, quiet = sentry_transactions[0]["spans"]
+    assert ok["tags"] == {"status": "ok"} and ok["status"] == "ok"
+    assert failed["tags"] == {"status": "internal_error"}
+    assert "tags" not in quiet
+
+
+def test_update_current_span_on_a_transaction_keeps_its_name(
+    sentry_init: Any, sentry_transactions: list[Any]
+) -> None:
+    sentry_init(traces_sample_rate=1.0)
+    with sentry_lite.start_transaction(name="t"):
+        sentry_lite.update_current_span(op="updated", name="updated name")
+    (tx,) = sentry_transactions
+    assert tx["transaction"] == "t"  # as upstream: the name goes to the description
+    assert tx["contexts"]["trace"]["op"] == "updated"
+    assert tx["contexts"]["trace"]["description"] == "updated name"
 
 
 def test_timestamps_as_datetimes_or_junk_never_raise(sentry_init: Any) -> None:
