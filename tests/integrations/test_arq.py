@@ -247,24 +247,33 @@ def _check_ins(envelopes: list[Any]) -> list[dict[str, Any]]:
 def test_cron_jobs_send_check_ins_with_their_schedule(
     redis_socket, sentry_init, sentry_envelopes, sentry_events
 ) -> None:
-    from datetime import timezone
+    from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
     from arq.cron import cron
 
     sentry_init(integrations=[ArqIntegration(monitor_cron_jobs=True,
                                              exclude_cron_jobs=["skipped"])])
+    # Schedules that cannot come due while the test runs (only run_at_startup runs them):
+    # a job due this very minute would run twice.
+    vienna = ZoneInfo("Europe/Vienna")
+    now = datetime.now(vienna)
+    hours = sorted({(now.hour + 6) % 24, (now.hour + 12) % 24})
+    minutes = sorted({(now.minute + 20) % 60, (now.minute + 35) % 60})
     run_cron_jobs(redis_socket,
-                  cron(nightly, hour={1, 13}, minute=30, weekday="sun", run_at_startup=True),
-                  cron(broken, name="cron:broken_job", minute={0, 15}, run_at_startup=True),
-                  cron(nightly, name="skipped", minute=0, run_at_startup=True),
-                  tz=ZoneInfo("Europe/Vienna"))
+                  cron(nightly, hour=set(hours), minute=30, weekday="sun", run_at_startup=True),
+                  cron(broken, name="cron:broken_job", minute=set(minutes),
+                       run_at_startup=True),
+                  cron(nightly, name="skipped", minute=(now.minute + 30) % 60,
+                       run_at_startup=True),
+                  tz=vienna)
     items = _check_ins(sentry_envelopes)
     assert len(items) == 4
     by_slug: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_slug.setdefault(item["monitor_slug"], []).append(item)
-    expected = {"nightly": ("30 1,13 * * 0", "ok"), "broken_job": ("0,15 * * * *", "error")}
+    expected = {"nightly": (f"30 {hours[0]},{hours[1]} * * 0", "ok"),
+                "broken_job": (f"{minutes[0]},{minutes[1]} * * * *", "error")}
     assert set(by_slug) == set(expected)
     for slug, (line, outcome) in expected.items():
         started, finished = by_slug[slug]
