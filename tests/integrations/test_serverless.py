@@ -50,3 +50,38 @@ def test_the_helpers_third_party_lambda_integrations_import(sentry_init: Any,
     assert out["extra"]["lambda"]["execution_duration_in_millis"] == 2000
     assert out["request"]["method"] == "GET"
     assert isinstance(_processed_integrations, set)
+
+
+def test_serverless_function_reports_raises_and_isolates(sentry_init: Any,
+                                                        sentry_events: list[Any]) -> None:
+    import pytest
+
+    import sentry_lite
+    from sentry_lite.integrations.serverless import serverless_function
+
+    sentry_init()
+    sentry_lite.add_breadcrumb(message="before the call")
+
+    @serverless_function
+    def handler(event: dict[str, Any]) -> str:
+        sentry_lite.set_tag("invocation", event["id"])
+        if event.get("fail"):
+            raise KeyError("missing order")
+        return "done"
+
+    @serverless_function(flush=False)
+    def quiet() -> int:
+        return 3
+
+    assert handler({"id": "1"}) == "done" and quiet() == 3
+    with pytest.raises(KeyError):
+        handler({"id": "2", "fail": True})
+    (event,) = sentry_events
+    assert event["exception"]["values"][-1]["mechanism"] == {"type": "serverless",
+                                                             "handled": False}
+    assert event["tags"] == {"invocation": "2"}
+    assert "breadcrumbs" not in event or event["breadcrumbs"]["values"] == []
+    sentry_lite.capture_message("outside")
+    assert "tags" not in sentry_events[1]  # the call's scope stayed its own
+    assert [c["message"] for c in sentry_events[1]["breadcrumbs"]["values"]] == [
+        "before the call"]
