@@ -92,6 +92,7 @@ LAYERS = (
     ("sentry_lite.feature_flags", 6),
     ("sentry_lite.crons", 6),
     ("sentry_lite.integrations", 8),
+    ("sentry_lite.ai", 8),
     ("sentry_lite.testing", 8),
     ("sentry_lite._loopback", 8),
     ("sentry_lite._loopback_records", 8),

@@ -1,0 +1,1 @@
+"""``sentry_sdk.ai``: the AI-monitoring helpers (``monitoring``), loaded when imported."""
