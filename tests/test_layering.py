@@ -124,9 +124,6 @@ LATE_BINDINGS = (
      "Scope.start_span/start_transaction/continue_trace and the header getters are sentry_sdk's "
      "Scope API over the tracing layer, whose spans activate themselves on a scope: a deliberate "
      "late binding"),
-    ("sentry_lite.integrations", "sentry_lite.integrations._absent",
-     "the official integration modules sentry_lite lacks import all the same: a finder made "
-     "when the package loads, whose classes build on this package"),
     ("sentry_lite.tracing._propagation", "sentry_lite.tracing._ops",
      "PropagationContext is a value every scope holds; its sentry_sdk methods (from_incoming_data, "
      "baggage, get_baggage) need header parsing and the current client from the tracing layer"),

@@ -289,16 +289,6 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'sentry_lite.integrations' has no attribute {name!r}")
 
 
-def _importable_absent() -> None:
-    # The official integration modules sentry_lite has no file for import all the same
-    # (their classes warn that they do nothing): see _absent.
-    from sentry_lite.integrations._absent import install
-
-    install()
-
-
-_importable_absent()
-
 __all__ = [
     "DidNotEnable",
     "Integration",

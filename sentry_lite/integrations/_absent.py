@@ -1,24 +1,19 @@
 """Integrations of the official SDK that sentry_lite does not implement: importable, and honest.
 
 ``from sentry_sdk.integrations.openai import OpenAIIntegration`` must not stop an application
-at its first line. Each module of ``ABSENT`` is made when imported (by a finder placed last
-on ``sys.meta_path``, so a real module always wins) and holds the official class name. The
-class accepts the official arguments; in ``init(integrations=[...])`` it raises
-``DidNotEnable`` when its library is not installed (as upstream), and otherwise warns once
-(``OptionHasNoEffectWarning``) that it instruments nothing, and does nothing.
+at its first line. Each module of ``ABSENT`` is a file of three lines holding the official
+class name, made here. The class accepts the official arguments; in
+``init(integrations=[...])`` it raises ``DidNotEnable`` when its library is not installed (as
+upstream), and otherwise warns once (``OptionHasNoEffectWarning``) that it instruments
+nothing, and does nothing.
 """
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.util
-import sys
-import types
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from importlib.machinery import ModuleSpec
     from typing import Any
 
 PREFIX = "sentry_lite.integrations."
@@ -98,32 +93,4 @@ def _missing(library: str) -> bool:
         return True
 
 
-class _Loader(importlib.abc.Loader):
-    def create_module(self, spec: ModuleSpec) -> types.ModuleType | None:
-        return None
-
-    def exec_module(self, module: types.ModuleType) -> None:
-        name = module.__name__[len(PREFIX):]
-        cls = absent_class(name)
-        setattr(module, cls.__name__, cls)
-        module.__all__ = [cls.__name__]  # type: ignore[attr-defined]
-        module.__doc__ = f"sentry_sdk.integrations.{name}: not implemented by sentry_lite."
-
-
-class AbsentFinder(importlib.abc.MetaPathFinder):
-    """Answers only for the modules of ``ABSENT`` that no file provides."""
-
-    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
-                  target: types.ModuleType | None = None) -> ModuleSpec | None:
-        if fullname.startswith(PREFIX) and fullname[len(PREFIX):] in ABSENT:
-            return importlib.util.spec_from_loader(fullname, _Loader())
-        return None
-
-
-def install() -> None:
-    """Put the finder last on ``sys.meta_path`` (once)."""
-    if not any(isinstance(finder, AbsentFinder) for finder in sys.meta_path):
-        sys.meta_path.append(AbsentFinder())
-
-
-__all__ = ["ABSENT", "AbsentFinder", "absent_class", "install"]
+__all__ = ["ABSENT", "absent_class"]

@@ -26,16 +26,14 @@ def test_every_absent_module_imports_with_its_official_class(module: str) -> Non
 
 
 def test_without_its_library_it_does_not_enable_as_upstream() -> None:
-    from sentry_lite.integrations.aiomysql import AioMySQLIntegration  # type: ignore[import-not-found]
+    from sentry_lite.integrations.aiomysql import AioMySQLIntegration
 
     with pytest.raises(DidNotEnable, match="aiomysql is not installed"):
         sentry_lite.init(integrations=[AioMySQLIntegration()])
 
 
 def test_with_its_library_it_warns_once_and_does_nothing(sentry_init: Any) -> None:
-    from sentry_lite.integrations.gnu_backtrace import (  # type: ignore[import-not-found]
-        GnuBacktraceIntegration,
-    )
+    from sentry_lite.integrations.gnu_backtrace import GnuBacktraceIntegration
 
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
