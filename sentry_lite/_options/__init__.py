@@ -306,6 +306,19 @@ def _ours(module: object) -> bool:
     return isinstance(module, str) and module.partition(".")[0] == "sentry_lite"
 
 
+def _stacklevel() -> int:
+    """The ``stacklevel`` pointing a warning our caller issues at the first frame outside
+    sentry_lite (the application's ``init()`` call or constructor)."""
+    import sys
+
+    depth = 2
+    frame = sys._getframe(2)  # the caller of our caller
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
+        depth += 1
+        frame = frame.f_back
+    return depth
+
+
 def warn_inert_argument(owner: str, name: str, value: Any) -> None:
     """Warn once per process that ``owner``'s argument ``name`` (given ``value``) is accepted
     for code written for the official SDK and has no effect here."""
@@ -313,16 +326,10 @@ def warn_inert_argument(owner: str, name: str, value: Any) -> None:
     if label in _warned:
         return
     _warned.add(label)
-    import sys
     import warnings
 
-    depth = 2  # the code that passed the argument
-    frame = sys._getframe(1)
-    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
-        depth += 1
-        frame = frame.f_back
     warnings.warn(f"sentry_lite: {owner}({name}={value!r}) is accepted but has no effect",
-                  OptionHasNoEffectWarning, stacklevel=depth)
+                  OptionHasNoEffectWarning, stacklevel=_stacklevel())
 
 
 def warn_inert_options(options: Options) -> list[str]:
@@ -335,14 +342,9 @@ def warn_inert_options(options: Options) -> list[str]:
     named = sorted(label for label in given if label not in _warned)
     if not named:
         return sorted(given)
-    import sys
     import warnings
 
-    depth = 2  # point the warning at the code calling init() / Client()
-    frame = sys._getframe(1)
-    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
-        depth += 1
-        frame = frame.f_back
+    depth = _stacklevel()  # the code calling init() / Client()
     for label in named:
         _warned.add(label)
         warnings.warn(
