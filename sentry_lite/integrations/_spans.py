@@ -11,7 +11,12 @@ from sentry_lite._scope_vars import _current_var
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
     from sentry_lite.tracing._span import Span
+
+    T = TypeVar("T")
 
 FILTERED = "[Filtered]"
 _current_get = _current_var.get
@@ -46,4 +51,26 @@ def finish(span: Span | None, failed: bool = False) -> None:
         pass
 
 
-__all__ = ["FILTERED", "active_span", "child_span", "finish"]
+def timed(span: Span, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``call(*args, **kwargs)``, then ``span`` finished (``internal_error`` if it raised)."""
+    try:
+        result = call(*args, **kwargs)
+    except BaseException:
+        finish(span, failed=True)
+        raise
+    finish(span)
+    return result
+
+
+def add_query_source(span: Span) -> None:
+    """The application's line that ran a slow query, as the finished ``span``'s ``code.*``
+    data (loaded with the first query span: not on ``init()``'s path); never raises."""
+    from sentry_lite.tracing._sources import add_query_source as add
+
+    try:
+        add(span)
+    except Exception:
+        pass
+
+
+__all__ = ["FILTERED", "active_span", "add_query_source", "child_span", "finish", "timed"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import socket
 
 from sentry_lite.integrations import Integration, active, in_sdk_thread, patch
-from sentry_lite.integrations._spans import child_span, finish
+from sentry_lite.integrations._spans import child_span, timed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,13 +38,7 @@ class SocketIntegration(Integration):
             span.set_data("timeout", args[0] if args else kwargs.get("timeout"))
             span.set_data("source_address",
                           args[1] if len(args) > 1 else kwargs.get("source_address"))
-            try:
-                result = connect(address, *args, **kwargs)
-            except BaseException:
-                finish(span, failed=True)
-                raise
-            finish(span)
-            return result
+            return timed(span, connect, address, *args, **kwargs)
 
         def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
             span = _span("socket.dns", (host, port)) if active(IDENTIFIER) else None
@@ -52,13 +46,7 @@ class SocketIntegration(Integration):
                 return lookup(host, port, *args, **kwargs)
             span.set_data("host", host)
             span.set_data("port", port)
-            try:
-                result = lookup(host, port, *args, **kwargs)
-            except BaseException:
-                finish(span, failed=True)
-                raise
-            finish(span)
-            return result
+            return timed(span, lookup, host, port, *args, **kwargs)
 
         patch(IDENTIFIER, socket, "create_connection", create_connection)
         patch(IDENTIFIER, socket, "getaddrinfo", getaddrinfo)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sentry_lite import api
 from sentry_lite.integrations import DidNotEnable, Integration, active, on_uninstall
-from sentry_lite.integrations._spans import child_span
+from sentry_lite.integrations._spans import add_query_source, child_span
 from sentry_lite.scope import get_client
 
 TYPE_CHECKING = False
@@ -126,7 +126,7 @@ def _after(conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any
     setattr(context, _ATTR, None)
     try:
         span.finish()
-        _add_query_source(span)
+        add_query_source(span)
     except Exception:
         pass
 
@@ -142,13 +142,6 @@ def _error(exception_context: Any, *args: Any) -> None:
         span.finish()
     except Exception:
         pass
-
-
-def _add_query_source(span: Span) -> None:
-    """The application's line that ran a slow statement, as ``code.*`` span data."""
-    from sentry_lite.tracing._sources import add_query_source
-
-    add_query_source(span)
 
 
 __all__ = ["SqlalchemyIntegration"]

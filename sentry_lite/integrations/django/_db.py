@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from sentry_lite import api
 from sentry_lite.integrations import active, patch
-from sentry_lite.integrations._spans import child_span, finish
+from sentry_lite.integrations._spans import add_query_source, child_span, timed
 from sentry_lite.scope import get_client
 
 TYPE_CHECKING = False
@@ -50,13 +50,7 @@ def patch_connect(module: ModuleType) -> None:
         if active(IDENTIFIER) is None:
             return original(self)
         span = _begin(self, "connect", None, False)
-        try:
-            result = original(self)
-        except BaseException:
-            finish(span, failed=True)
-            raise
-        finish(span)
-        return result
+        return original(self) if span is None else timed(span, original, self)
 
     patch(IDENTIFIER, base, "connect", connect)
 
@@ -67,14 +61,10 @@ def _recorded(original: Callable[..., Any], many: bool) -> Callable[..., Any]:
             return original(self, sql, *args, **kwargs)
         params = args[0] if args else kwargs.get("param_list" if many else "params")
         span = _begin(self.db, sql, params, many)
-        try:
-            result = original(self, sql, *args, **kwargs)
-        except BaseException:
-            finish(span, failed=True)
-            raise
-        if span is not None:
-            finish(span)
-            _add_query_source(span)
+        if span is None:
+            return original(self, sql, *args, **kwargs)
+        result = timed(span, original, self, sql, *args, **kwargs)
+        add_query_source(span)
         return result
 
     run.__name__ = original.__name__
@@ -113,15 +103,6 @@ def _database_data(db: Any) -> dict[str, Any]:
         if value:
             data[key] = str(value)
     return data
-
-
-def _add_query_source(span: Span) -> None:
-    from sentry_lite.tracing._sources import add_query_source  # (a slow query: rare)
-
-    try:
-        add_query_source(span)
-    except Exception:
-        pass
 
 
 __all__ = ["patch_connect", "patch_cursor"]
