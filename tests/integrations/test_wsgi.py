@@ -295,12 +295,17 @@ def test_nested_middlewares_report_a_request_once(sentry_server) -> None:
     assert len(sentry_server.transactions) == 1
 
 
+def _environ(path: str) -> dict[str, Any]:
+    """A GET request's environ, for calling the middleware without a server."""
+    return {"REQUEST_METHOD": "GET", "PATH_INFO": path, "wsgi.url_scheme": "http",
+            "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+
+
 def test_request_scopes_do_not_leak_into_the_server_thread(sentry_events) -> None:
     # Called directly (no server): after the response is done, the caller's scopes are back.
     sentry_lite.set_tag("outside", "yes")
     outside = sentry_lite.get_isolation_scope()
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
-               "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    environ = _environ("/stream")
     statuses = []
     response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: statuses.append(s))
     assert sentry_lite.get_isolation_scope() is outside
@@ -324,8 +329,7 @@ def test_request_scopes_do_not_leak_into_the_server_thread(sentry_events) -> Non
 def test_a_response_closed_midway_ends_the_request(sentry_init, sentry_transactions) -> None:
     sentry_init(traces_sample_rate=1.0)
     outside = sentry_lite.get_isolation_scope()
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
-               "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    environ = _environ("/stream")
     response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: None)
     iterator = iter(response)
     assert next(iterator) == b"one "  # the client went away after the first chunk
@@ -345,8 +349,7 @@ def test_a_response_the_server_never_closes_ends_the_request_when_dropped(
     # the response is dropped.
     sentry_init(traces_sample_rate=1.0)
     outside = sentry_lite.get_isolation_scope()
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/stream", "wsgi.url_scheme": "http",
-               "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+    environ = _environ("/stream")
     response = SentryWsgiMiddleware(app)(environ, lambda s, h, e=None: None)
     iterator = iter(response)
     assert next(iterator) == b"one "
@@ -390,8 +393,7 @@ def test_a_finished_request_is_freed_without_the_garbage_collector(
     middleware = SentryWsgiMiddleware(app)
 
     def one_request() -> None:
-        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "wsgi.url_scheme": "http",
-                   "SERVER_NAME": "localhost", "SERVER_PORT": "80"}
+        environ = _environ(path)
         try:
             response = middleware(environ, lambda s, h, e=None: None)
             try:
